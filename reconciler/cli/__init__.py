@@ -1,0 +1,51 @@
+"""The command line: the only layer that prints, reads the environment and picks exit codes.
+
+Each command lives in its own module and is registered here, so `ls reconciler/cli/` lists the commands.
+"""
+
+from __future__ import annotations
+
+import click
+
+from reconciler import __version__
+from reconciler.cli import (
+    api_call,
+    apply,
+    backup,
+    check,
+    comment,
+    drift,
+    emulator,
+    export,
+    incidents,
+    plan,
+    validate,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="reconciler")
+def main() -> None:
+    """GitOps for incident.io alert routes.
+
+    Keep every alert route as a YAML file in git, review a plan, apply exactly what was reviewed.
+    The API key is read from INCIDENT_IO_API_KEY; add --emulator to any API command to run it
+    against a built-in emulator of incident.io holding an example organisation.
+    """
+
+
+for _module in (
+    validate,
+    plan,
+    apply,
+    drift,
+    export,
+    backup,
+    comment,
+    check,
+    incidents,
+    api_call,
+    emulator,
+):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,130 @@
+"""What every command shares: API options, the key from the environment, error reporting, exit codes.
+
+Exit codes, the same for every command: 0 success (or no changes), 1 error, 2 changes or drift pending (where a
+command documents it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from reconciler.errors import ConfigError, InputError, ReconcilerError
+
+DEFAULT_API_URL = "https://api.incident.io"
+API_KEY_ENV = "INCIDENT_IO_API_KEY"
+API_URL_ENV = "INCIDENT_IO_API_URL"
+EMULATOR_URL = "http://emulator.invalid"
+EMULATOR_DEFAULT_KEY = "example-admin"  # a published example key of the emulator, not a secret
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Where to send requests and with which key; built from options and the environment."""
+
+    api_url: str
+    api_key: str
+    emulator: bool
+
+
+def api_options(func: Callable[P, T]) -> Callable[P, T]:
+    """Add --api-url and --emulator to a command; it receives them as `api_url` and `emulator`."""
+    func = click.option(
+        "--emulator",
+        is_flag=True,
+        help="Run against a built-in emulator of incident.io holding the example organisation.",
+    )(func)
+    func = click.option(
+        "--api-url",
+        envvar=API_URL_ENV,
+        default=DEFAULT_API_URL,
+        show_default=True,
+        metavar="URL",
+        help=f"incident.io API base URL (env {API_URL_ENV}).",
+    )(func)
+    return func
+
+
+def api_settings(api_url: str, emulator: bool) -> ApiSettings:
+    """Read the API key from the environment; a missing key is a clear error, never a traceback."""
+    key = os.environ.get(API_KEY_ENV, "").strip()
+    if emulator:
+        return ApiSettings(api_url=EMULATOR_URL, api_key=key or EMULATOR_DEFAULT_KEY, emulator=True)
+    if not key:
+        raise ConfigError(f"No valid API key available: set {API_KEY_ENV}")
+    return ApiSettings(api_url=api_url.rstrip("/"), api_key=key, emulator=False)
+
+
+@asynccontextmanager
+async def open_client(settings: ApiSettings, *, read_only: bool = False) -> AsyncIterator[Any]:
+    """An `IncidentIO` client for these settings; with --emulator it talks to an in-process emulator."""
+    # Imported here so that offline commands (validate) never import the HTTP stack.
+    from reconciler.api import IncidentIO
+
+    transport = None
+    if settings.emulator:
+        from reconciler.api import asgi_transport
+        from reconciler.emulator import create_app
+
+        transport = asgi_transport(create_app())
+    async with IncidentIO(
+        settings.api_url, settings.api_key, transport=transport, read_only=read_only
+    ) as client:
+        yield client
+
+
+def redact(text: str) -> str:
+    """Remove the API key from text about to be shown, as a last line of defence."""
+    key = os.environ.get(API_KEY_ENV, "").strip()
+    if len(key) >= 4:
+        text = text.replace(key, "***")
+    return text
+
+
+def fail(message: str) -> None:
+    """Print an error message to stderr (redacted)."""
+    click.echo(redact(message), err=True)
+
+
+def handle_errors(func: Callable[P, int | None]) -> Callable[P, None]:
+    """Run a command body, turn `ReconcilerError` into a message and exit 1, and exit with its code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            code = func(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                fail(str(problem))
+            noun = "problem" if len(exc.problems) == 1 else "problems"
+            fail(f"{len(exc.problems)} {noun} found.")
+            sys.exit(EXIT_ERROR)
+        except ReconcilerError as exc:
+            fail(f"Error: {exc}")
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            fail("Interrupted.")
+            sys.exit(130)
+        sys.exit(code or EXIT_OK)
+
+    return wrapper
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from a synchronous click command."""
+    return asyncio.run(coro)

@@ -1,0 +1,58 @@
+"""Shared fixtures: no test reaches beyond loopback, and the official spec is found (or skipped) one way."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC_PATH = REPO.parent / "shared" / "incidentio" / "openapi.json"
+
+_real_connect = socket.socket.connect
+
+
+def _is_loopback(address: Any) -> bool:
+    if not isinstance(address, tuple):  # AF_UNIX paths are local by definition
+        return True
+    host = address[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    if not _is_loopback(address):
+        raise RuntimeError(f"tests may not reach the network: connect to {address!r} refused")
+    _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test: sockets may connect to loopback only (the emulator), never to the real API."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+def load_spec() -> dict[str, Any]:
+    """The official incident.io OpenAPI spec from ../shared; skip (or fail under CI) when absent."""
+    if not SPEC_PATH.is_file():
+        reason = f"the official OpenAPI spec is not at {SPEC_PATH} (it lives in ../shared, never in the repo)"
+        if os.environ.get("RECONCILER_REQUIRE_SPEC") == "1":
+            pytest.fail(f"RECONCILER_REQUIRE_SPEC=1 but {reason}")
+        pytest.skip(reason)
+    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    return spec
+
+
+@pytest.fixture(scope="session")
+def openapi_spec() -> dict[str, Any]:
+    """The official spec, loaded once per session."""
+    return load_spec()

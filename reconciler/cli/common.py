@@ -82,9 +82,7 @@ async def open_client(settings: ApiSettings, *, read_only: bool = False) -> Asyn
         from reconciler.emulator import create_app
 
         transport = asgi_transport(create_app())
-    async with IncidentIO(
-        settings.api_url, settings.api_key, transport=transport, read_only=read_only
-    ) as client:
+    async with IncidentIO(settings.api_url, settings.api_key, transport=transport, read_only=read_only) as client:
         yield client
 
 

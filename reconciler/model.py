@@ -1,0 +1,122 @@
+"""The values that flow through the pipeline: a catalog of names, changes, and the plan.
+
+Pure: no I/O. Vocabulary: *desired* comes from git, *live* from incident.io; a *change* turns one into the other;
+a *plan* is the ordered list of changes that *apply* carries out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.errors import Problem
+
+JSON = Any  # a value made of dict, list, str, int, float, bool and None
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Something a route refers to by id, with the name people write (email for users)."""
+
+    id: str
+    name: str
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"type": "String"} for attributes
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything names resolve against: the lookups read from the API plus the channel map from git."""
+
+    alert_sources: tuple[Entity, ...] = ()
+    alert_attributes: tuple[Entity, ...] = ()
+    escalation_paths: tuple[Entity, ...] = ()
+    severities: tuple[Entity, ...] = ()
+    incident_types: tuple[Entity, ...] = ()
+    custom_fields: tuple[Entity, ...] = ()
+    users: tuple[Entity, ...] = ()
+    teams: tuple[Entity, ...] = ()
+    slack_channels: Mapping[str, str] = field(default_factory=dict)  # "#alerts" -> "C07ALERTS01"
+
+
+class Action(StrEnum):
+    """What a change does; the value order is the apply order (creates, updates, then deletes)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+    @property
+    def order(self) -> int:
+        return {"create": 0, "update": 1, "delete": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that differs, in the file format with names: `path` like `escalation_config.escalation_targets`."""
+
+    path: str
+    old: JSON  # None when the field is absent on the live side
+    new: JSON  # None when the field is absent on the desired side
+
+
+@dataclass(frozen=True)
+class Change:
+    """One route to create, update or delete.
+
+    `desired`/`live` are canonical API payloads (ids); `desired_doc`/`live_doc` are the same routes in the file
+    format (names), for people. `live_version` is the version the change was computed against: apply writes
+    `live_version + 1` and nothing else.
+    """
+
+    action: Action
+    name: str
+    route_id: str | None = None
+    live_version: int | None = None
+    source: str | None = None  # the route file, for creates and updates
+    desired: JSON = None
+    live: JSON = None
+    desired_doc: JSON = None
+    live_doc: JSON = None
+    fields: tuple[FieldChange, ...] = ()
+    protected: bool = False
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (self.action.order, self.name, self.route_id or "")
+
+
+@dataclass(frozen=True)
+class LiveRouteSummary:
+    """A live route mentioned but not changed by a plan (unmanaged: no file declares it)."""
+
+    route_id: str
+    name: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered changes, plus what a reviewer needs around them."""
+
+    changes: tuple[Change, ...] = ()
+    unmanaged: tuple[LiveRouteSummary, ...] = ()  # live routes with no file, kept (no --prune)
+    in_sync: int = 0  # managed routes that need no change
+    live_count: int = 0  # live routes read
+    warnings: tuple[Problem, ...] = ()
+
+    def count(self, action: Action) -> int:
+        return sum(1 for change in self.changes if change.action is action)
+
+    @property
+    def summary(self) -> str:
+        """`2 to create, 1 to update, 0 to delete`."""
+        return (
+            f"{self.count(Action.CREATE)} to create, {self.count(Action.UPDATE)} to update, "
+            f"{self.count(Action.DELETE)} to delete"
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes

@@ -1,0 +1,143 @@
+"""Rules of the codebase itself: layer boundaries, lint, types, and docs that cannot drift from the CLI."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "reconciler"
+
+# The pure core: values in, values out. No HTTP, no files, no printing, no environment.
+PURE_MODULES = [
+    "errors",
+    "model",
+    "validate",
+    "resolve",
+    "normalize",
+    "richtext",
+    "document",
+    "diff",
+    "plan",
+    "render",
+    "render_markdown",
+    "render_problems",
+    "drift",
+]
+IO_CALLS = {"open", "print", "input"}
+IO_ATTRIBUTES = {"environ", "getenv", "read_text", "write_text", "read_bytes", "write_bytes", "mkdir", "unlink"}
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(REPO).as_posix()
+
+
+def test_only_the_api_package_imports_httpx() -> None:
+    offenders = []
+    for path in _modules():
+        rel = _rel(path)
+        if rel.startswith("reconciler/api/"):
+            continue
+        if any(name == "httpx" or name.startswith("httpx.") for name in _imports(ast.parse(path.read_text()))):
+            offenders.append(rel)
+    assert offenders == []
+
+
+def test_only_the_cli_prints_or_reads_the_environment() -> None:
+    offenders = []
+    for path in _modules():
+        rel = _rel(path)
+        if rel.startswith("reconciler/cli/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+                offenders.append(f"{rel}:{node.lineno}: print()")
+            if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"}:
+                offenders.append(f"{rel}:{node.lineno}: os.{node.attr}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("name", PURE_MODULES)
+def test_pure_core_does_no_io(name: str) -> None:
+    path = PACKAGE / f"{name}.py"
+    if not path.exists():
+        pytest.skip(f"reconciler/{name}.py does not exist")
+    tree = ast.parse(path.read_text())
+    imported = _imports(tree)
+    assert not {"httpx", "socket", "subprocess", "asyncio"} & imported
+    offenders = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in IO_CALLS:
+            offenders.append(f"{node.lineno}: {node.func.id}()")
+        if isinstance(node, ast.Attribute) and node.attr in IO_ATTRIBUTES:
+            offenders.append(f"{node.lineno}: .{node.attr}")
+    assert offenders == []
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name) or str(Path(sys.executable).with_name(name))
+    if not Path(found).exists():
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+    return found
+
+
+def test_ruff_lint_is_clean() -> None:
+    result = subprocess.run([_tool("ruff"), "check", "."], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = subprocess.run([_tool("ruff"), "format", "--check", "."], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_mypy_strict_is_clean() -> None:
+    result = subprocess.run([_tool("mypy")], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+    for name, command in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        found.append((full, command))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, f"{full} "))
+    return found
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    runner = CliRunner()
+    missing = []
+    for full, command in _commands(main):
+        assert command.help, f"`reconciler {full}` has no help text"
+        result = runner.invoke(main, [*full.split(), "--help"])
+        assert result.exit_code == 0, result.output
+        if f"reconciler {full}" not in readme:
+            missing.append(full)
+    assert missing == [], f"commands missing from README.md: {missing}"

@@ -1,0 +1,261 @@
+"""The HTTP core of the incident.io client: auth, pacing, retries, error mapping, pagination, the request log.
+
+Only `reconciler/api/` imports httpx. Every attempt goes through the pacer (in-flight limit plus token bucket),
+is recorded in `request_log`, and ends in parsed JSON or an `ApiError` whose text never holds the API key.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception
+
+from reconciler import __version__
+from reconciler.api.errors import (
+    SAFE_METHODS,
+    ApiError,
+    ReadOnlyViolation,
+    ServerError,
+    TransportFailure,
+    describe,
+)
+from reconciler.api.pacing import Pacer
+from reconciler.api.retry import RetryPolicy, parse_retry_after, should_retry
+
+# httpx failures that happen before a single byte of the request left: safe to resend for any method.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One HTTP attempt: status 0 means no response arrived; attempt counts from 1 per request."""
+
+    method: str
+    path: str
+    status: int
+    attempt: int
+    seconds: float
+
+
+class _ReadOnlyTransport(httpx.AsyncBaseTransport):
+    """Refuses every write at the transport, so a read-only client cannot send one whatever the code above does."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method not in SAFE_METHODS:
+            path = request.url.path
+            raise ReadOnlyViolation(_read_only_text(request.method, path), method=request.method, path=path)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _read_only_text(method: str, path: str) -> str:
+    return f"refused to send {method} {path}: this command only reads from incident.io (read-only client)"
+
+
+def asgi_transport(app: Any) -> httpx.AsyncBaseTransport:
+    """A transport that calls an ASGI app (the in-process emulator) instead of the network."""
+    return httpx.ASGITransport(app=app)
+
+
+class ApiCore:
+    """Sends requests to the incident.io API; see `IncidentIO` for the endpoints."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        read_only: bool = False,
+        max_in_flight: int = 32,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.read_only = read_only
+        self.retry = retry or RetryPolicy()
+        self.on_progress = on_progress
+        self.request_log: list[RequestRecord] = []
+        self._pacer = Pacer(max_in_flight)
+        self._secrets = _secret_forms(api_key)
+        inner = transport or httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
+        )
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            transport=_ReadOnlyTransport(inner) if read_only else inner,
+            headers={
+                "Authorization": f"Bearer {api_key}",
+                "Accept": "application/json",
+                "User-Agent": f"reconciler/{__version__}",
+            },
+            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+        )
+
+    def __repr__(self) -> str:  # the default repr is safe too; this one is useful
+        return f"{type(self).__name__}(base_url={str(self._http.base_url)!r}, read_only={self.read_only})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def scrub(self, text: str) -> str:
+        """`text` with the API key (raw, Base64, URL-encoded) replaced: for anything taken from outside."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    async def request(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+    ) -> Any:
+        """Send one request (with retries); return the parsed JSON body, or None for an empty one (204)."""
+        method = method.upper()
+        if self.read_only and method not in SAFE_METHODS:
+            raise ReadOnlyViolation(_read_only_text(method, path), method=method, path=path)
+        retrying = AsyncRetrying(
+            stop=self.retry.stop,
+            wait=self.retry.wait,
+            retry=retry_if_exception(lambda error: should_retry(method, error)),
+            sleep=self.retry.sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._attempt(method, path, params, json, attempt.retry_state.attempt_number)
+        raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
+
+    async def _attempt(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any, attempt: int) -> Any:
+        async with self._pacer.slot() as ticket:
+            started = time.monotonic()
+            try:
+                response = await self._http.request(method, path, params=params, json=body)
+            except httpx.HTTPError as exc:
+                self._log(method, path, 0, attempt, started)
+                raise self._transport_failure(method, path, exc) from None
+            self._pacer.observe(ticket, response.headers)
+            self._log(method, path, response.status_code, attempt, started)
+        if response.is_success:
+            if not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                raise ServerError(
+                    f"incident.io answered {method} {path} with a body that is not JSON ({response.status_code})",
+                    method=method,
+                    path=path,
+                    status=response.status_code,
+                ) from None
+        raise self._http_error(method, path, response)
+
+    def _log(self, method: str, path: str, status: int, attempt: int, started: float) -> None:
+        seconds = time.monotonic() - started
+        self.request_log.append(RequestRecord(method, self.scrub(path), status, attempt, seconds))
+
+    def _transport_failure(self, method: str, path: str, exc: httpx.HTTPError) -> TransportFailure:
+        kind = type(exc).__name__
+        detail = self.scrub(str(exc)) or "no details"
+        if isinstance(exc, _NOT_SENT):
+            text = f"could not reach incident.io for {method} {path} ({kind}: {detail})"
+            return TransportFailure(text, sent=False, method=method, path=self.scrub(path))
+        outcome = "it is unknown whether it was applied" if method not in SAFE_METHODS else "no data was received"
+        text = f"{method} {path} got no answer from incident.io ({kind}: {detail}); {outcome}"
+        return TransportFailure(self.scrub(text), sent=True, method=method, path=self.scrub(path))
+
+    def _http_error(self, method: str, path: str, response: httpx.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        errors = body.get("errors") if isinstance(body, dict) else None
+        first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+        source = first.get("source")
+        field = source.get("field") if isinstance(source, dict) else None
+        messages = [e["message"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("message"), str)]
+        request_id = body.get("request_id") if isinstance(body, dict) else None
+        retry_after = None
+        if response.status_code == 429:
+            retry_after = parse_retry_after(response.headers, body)
+        return describe(
+            response.status_code,
+            method,
+            self.scrub(path),
+            code=_text(first.get("code")),
+            field=_text(field),
+            detail=self.scrub("; ".join(messages)) if messages else None,
+            request_id=_text(request_id or response.headers.get("x-request-id")),
+            retry_after=retry_after,
+        )
+
+    async def iter_pages(
+        self, path: str, item_key: str, *, page_size: int, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """Follow the `after` cursor, yielding each non-empty page's items in order."""
+        query = {**(params or {}), "page_size": page_size}
+        seen: set[str] = set()
+        while True:
+            body = await self.request("GET", path, params=query)
+            items = expect(body, item_key, "GET", path)
+            if not isinstance(items, list):
+                raise ApiError(f"incident.io answered GET {path} with an unexpected body", method="GET", path=path)
+            if items:
+                yield items
+            meta = body.get("pagination_meta")
+            after = meta.get("after") if isinstance(meta, dict) else None
+            # A full last page still carries a cursor; the next, empty page ends the walk.
+            if not after or not items:
+                return
+            if after in seen:
+                raise ApiError(f"incident.io repeated a page cursor for GET {path}", method="GET", path=path)
+            seen.add(after)
+            query["after"] = after
+
+    async def paginate(
+        self, path: str, item_key: str, *, page_size: int, params: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        """Every item of a paginated list endpoint."""
+        return [
+            item async for page in self.iter_pages(path, item_key, page_size=page_size, params=params) for item in page
+        ]
+
+
+def expect(body: Any, key: str, method: str, path: str) -> Any:
+    """`body[key]`, or a clear error when incident.io answered with something else."""
+    if not isinstance(body, dict) or key not in body:
+        raise ApiError(f"incident.io answered {method} {path} without '{key}'", method=method, path=path)
+    return body[key]
+
+
+def segment(value: str) -> str:
+    """An id as one URL path segment (no `/` or `..` can leave it)."""
+    return quote(value, safe="")
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _secret_forms(key: str) -> tuple[str, ...]:
+    if len(key) < 4:  # too short to scrub without mangling ordinary text; such keys are rejected upstream
+        return ()
+    forms = {key, quote(key, safe=""), base64.b64encode(key.encode()).decode(), f"Bearer {key}"}
+    return tuple(sorted(forms, key=len, reverse=True))

@@ -1,0 +1,91 @@
+"""The Starlette app: API endpoints through the runtime pipeline, `/_emulator/*` controls, envelope-shaped 404/405.
+
+Dropped connections ("the write committed but no response came back"):
+- served (uvicorn): the underlying transport is closed before any byte of a response is written, so the client
+  sees the connection close (httpx: `RemoteProtocolError: Server disconnected without sending a response`);
+- in-process (httpx.ASGITransport): there is no socket to close, so the app raises `DroppedConnection` (a
+  `ConnectionResetError`) out of the ASGI call; ASGITransport re-raises it into the caller's `client.request(...)`
+  (with `raise_app_exceptions=False` the caller sees a bare 500 instead).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from reconciler.emulator import control, lookups_api, routes_api
+from reconciler.emulator.errors import ApiError, Problem, error_response
+from reconciler.emulator.runtime import DROP_SCOPE_KEY, Emulator, Handler
+from reconciler.emulator.settings import EmulatorSettings
+from reconciler.emulator.state import EmulatorState, load_state
+
+
+class DroppedConnection(ConnectionResetError):
+    """In-process stand-in for a connection the server closed without responding (after a write committed)."""
+
+
+class EmulatorApp(Starlette):
+    """Starlette plus a way for handlers to close the client connection without a response.
+
+    The hook is installed here, outside Starlette's middleware, because only the server's own `send` leads to the
+    connection: uvicorn passes its per-request cycle's bound `send`, and the cycle owns the transport.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        outcome: list[str] = []
+
+        async def drop() -> None:
+            transport: Any = getattr(getattr(send, "__self__", None), "transport", None)
+            if transport is None or not hasattr(transport, "close"):
+                outcome.append("in-process")
+                return
+            transport.close()
+            # Let the protocol notice the close (connection_lost marks the request disconnected), so the
+            # server neither writes a 500 nor logs "returned without starting response".
+            for _ in range(5):
+                await asyncio.sleep(0)
+            outcome.append("served")
+
+        scope[DROP_SCOPE_KEY] = drop
+        await super().__call__(scope, receive, send)
+        if outcome == ["in-process"]:
+            raise DroppedConnection("the emulator dropped the connection after the write committed (injected fault)")
+
+
+def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Any:
+    async def endpoint(request: Request) -> Response:
+        emu: Emulator = request.app.state.emulator
+        return await emu.dispatch(request, scope_name, write, handler)
+
+    return endpoint
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    headers = dict(exc.headers or {})
+    return error_response(ApiError(exc.status_code, [Problem(code, str(exc.detail))]), headers)
+
+
+def create_app(state: EmulatorState | None = None, *, settings: EmulatorSettings | None = None) -> Starlette:
+    """The emulator app holding `state` (default: the example organisation); `app.state.emulator` is its runtime."""
+    routes: list[BaseRoute] = []
+    for method, path, scope_name, write, handler in (*routes_api.ENDPOINTS, *lookups_api.ENDPOINTS):
+        routes.append(Route(path, _endpoint(scope_name, write, handler), methods=[method]))
+    routes.extend(control.ROUTES)
+    app = EmulatorApp(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.state.emulator = Emulator(state if state is not None else load_state(), settings or EmulatorSettings())
+    return app

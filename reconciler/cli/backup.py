@@ -1,7 +1,102 @@
-"""Placeholder: this command module is being written."""
+"""`reconciler backup` and `reconciler restore`: raw live routes to JSON files, and back to live."""
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from reconciler.apply import ApplyReport, apply_plan
+from reconciler.backup import backup_files, default_backup_dir, desired_from_backup, read_backup
+from reconciler.cli.apply import finish
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, ApiSettings, api_options, api_settings, handle_errors, open_client, run
+from reconciler.cli.plan import progress
+from reconciler.errors import ConfigError
+from reconciler.export import write_files
+from reconciler.fetch import read_catalog
+from reconciler.model import Plan
+from reconciler.pipeline import read_live
+from reconciler.plan import build_plan
+from reconciler.render import render_plan_text
+
+
+async def read_routes(settings: ApiSettings) -> Any:
+    async with open_client(settings, read_only=True) as api:
+        with progress("Reading live routes") as on_progress:
+            return await read_live(api, on_progress=on_progress)
+
+
+@click.command("backup")
+@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@api_options
+@handle_errors
+def backup_command(folder: Path | None, api_url: str, emulator: bool) -> int:
+    """Save every live route, raw as the API returns it, as JSON files in FOLDER.
+
+    FOLDER defaults to backups/incident.io/<UTC timestamp>/. One file per route plus index.json; an existing
+    backup is never overwritten. `reconciler restore FOLDER` brings live back to it.
+    """
+    settings = api_settings(api_url, emulator)
+    now = datetime.now(UTC)
+    target = folder if folder is not None else default_backup_dir(now)
+    live = run(read_routes(settings))
+    files = backup_files(live, api_url=settings.api_url, created_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    write_files(target, files, overwrite=False)
+    noun = "route" if len(live) == 1 else "routes"
+    click.echo(f"Backed up {len(live)} {noun} to {target}.")
+    return EXIT_OK
+
+
+async def restore_plan(
+    settings: ApiSettings, folder: Path, routes: Any, *, prune: bool, force: bool, yes: bool
+) -> tuple[Plan, ApplyReport | None]:
+    async with open_client(settings) as api:
+        with progress("Reading live routes") as on_progress:
+            live = await read_live(api, on_progress=on_progress)
+        catalog = await read_catalog(api, slack_channels={})
+        desired = desired_from_backup(routes, catalog, folder)
+        plan = build_plan(desired, live, catalog, prune=prune, force=force)
+        click.echo(render_plan_text(plan), nl=False)
+        if plan.empty or not (yes or confirm()):
+            return plan, None
+        return plan, await apply_plan(plan, api, catalog)
+
+
+def confirm() -> bool:
+    """Ask before writing; with no terminal to ask on, refuse (the caller passes --yes instead)."""
+    if not sys.stdin.isatty():
+        raise ConfigError("restore needs confirmation, but there is no terminal to ask on: pass --yes to apply")
+    return click.confirm("Apply these changes to restore the backup?", default=False)
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--prune", is_flag=True, help="Also delete live routes that are not in the backup.")
+@click.option("--force", is_flag=True, help="Allow a restore over the safety limits (>30% updates or deletes).")
+@api_options
+@handle_errors
+def restore_command(folder: Path, yes: bool, prune: bool, force: bool, api_url: str, emulator: bool) -> int:
+    """Bring live back to the backup in FOLDER: show the plan, ask, and apply it.
+
+    Each backed-up route is matched by id (then by name) and updated to its backed-up content, pinned to the
+    version read just now; routes deleted since the backup are created again. Routes created since the backup are
+    kept unless --prune. Exit 0 when everything was restored.
+    """
+    settings = api_settings(api_url, emulator)
+    routes = read_backup(folder)
+    plan: Plan
+    report: ApplyReport | None
+    plan, report = run(restore_plan(settings, folder, routes, prune=prune, force=force, yes=yes))
+    if plan.empty:
+        click.echo("Nothing to restore: live matches the backup.")
+        return EXIT_OK
+    if report is None:
+        click.echo("Restore cancelled: nothing was changed.")
+        return EXIT_ERROR
+    return finish(report)
+
+COMMANDS: list[click.Command] = [backup_command, restore_command]

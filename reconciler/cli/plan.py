@@ -1,7 +1,163 @@
-"""Placeholder: this command module is being written."""
+"""`reconciler plan`: show what would change in incident.io to match the route files, and save it for apply."""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    ApiSettings,
+    api_options,
+    api_settings,
+    fail,
+    handle_errors,
+    open_client,
+    run,
+)
+from reconciler.model import Catalog, Plan
+from reconciler.pipeline import build_plan_from_repo
+from reconciler.planfile import dump_plan, plan_checksum
+from reconciler.render import render_plan_json, render_plan_text
+
+Progress = Callable[[int, int], None]
+
+
+def routes_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--routes",
+        "routes_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("routes"),
+        show_default=True,
+        help="Folder of route files (and channels.yaml).",
+    )(func)
+
+
+def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--prune, --force and --protected-from, shared by plan and apply."""
+    func = click.option(
+        "--protected-from",
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        help="Routes folder of the base branch: a route marked protect: true there is never deleted, "
+        "even after its file was removed.",
+    )(func)
+    func = click.option(
+        "--force", is_flag=True, help="Allow a plan over the safety limits (>30% updates or deletes of 10+ routes)."
+    )(func)
+    func = click.option("--prune", is_flag=True, help="Delete live routes that no route file declares.")(func)
+    return func
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Progress | None]:
+    """A progress bar on stderr while routes are read, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True), transient=True
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render(plan: Plan, fmt: str, settings: ApiSettings, created_at: str) -> str:
+    """The plan in the chosen format; markdown comes from `reconciler.render_markdown` when it is installed."""
+    if fmt == "json":
+        return render_plan_json(plan, api_url=settings.api_url, created_at=created_at)
+    if fmt == "markdown":
+        try:
+            module = importlib.import_module("reconciler.render_markdown")
+        except ImportError:
+            fail("Markdown rendering is not available in this build; showing text.")
+        else:
+            text: str = module.render_plan_markdown(plan, checksum=plan_checksum(plan))
+            return text if text.endswith("\n") else text + "\n"
+    return render_plan_text(plan)
+
+
+async def make_plan(
+    settings: ApiSettings,
+    routes_dir: Path,
+    *,
+    prune: bool,
+    force: bool,
+    protected_from: Path | None,
+    read_only: bool = True,
+) -> tuple[Plan, Catalog]:
+    with progress("Reading live routes") as on_progress:
+        async with open_client(settings, read_only=read_only) as api:
+            return await build_plan_from_repo(
+                api, routes_dir, prune=prune, force=force, protected_from=protected_from, on_progress=on_progress
+            )
+
+
+@click.command("plan")
+@routes_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also save the plan as JSON (with its checksum) for `reconciler apply PLAN_FILE`.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the plan.",
+)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
+@plan_options
+@api_options
+@handle_errors
+def plan_command(
+    routes_dir: Path,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    force: bool,
+    protected_from: Path | None,
+    api_url: str,
+    emulator: bool,
+) -> int:
+    """Show the changes that would make incident.io match the route files (reads only).
+
+    Live routes with no file are listed as unmanaged and deleted only with --prune. Exit 0 when nothing would
+    change, 2 with --detailed-exitcode when something would, 1 on error.
+    """
+    settings = api_settings(api_url, emulator)
+    plan, _catalog = run(
+        make_plan(settings, routes_dir, prune=prune, force=force, protected_from=protected_from, read_only=True)
+    )
+    created_at = now_utc()
+    if out is not None:
+        out.write_text(dump_plan(plan, api_url=settings.api_url, created_at=created_at), encoding="utf-8")
+    click.echo(render(plan, fmt, settings, created_at), nl=False)
+    if out is not None and fmt != "json":
+        click.echo(f"Saved the plan to {out} (checksum {plan_checksum(plan)}).")
+    return EXIT_CHANGES if detailed_exitcode and not plan.empty else EXIT_OK
+
+
+COMMANDS: list[click.Command] = [plan_command]

@@ -1,0 +1,83 @@
+"""The pipeline in one place: route files and the live API in, a plan out.
+
+load → validate → fetch the catalog → resolve → fetch live routes → diff → plan. `plan`, `apply` and `drift` call
+`build_plan_from_repo`; `restore` calls `desired_from_backup` + `build_plan` instead of reading route files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import InputError, Problem
+from reconciler.fetch import read_catalog, read_live_routes
+from reconciler.load import collect_routes, load_channel_map, load_routes, load_schema
+from reconciler.model import Catalog, Plan
+from reconciler.plan import build_plan
+from reconciler.resolve import resolve_routes
+from reconciler.validate import validate_docs
+
+
+def check_files(routes_dir: Path, *, schema_path: Path | None = None) -> tuple[list[Any], dict[str, str]]:
+    """Load and validate every route file and the channel map; raise one InputError with every problem."""
+    docs = load_routes([routes_dir])
+    channels = load_channel_map(routes_dir)
+    problems: list[Problem] = [p for p in validate_docs(docs, load_schema(schema_path), channels=channels) if p.severity == "error"]
+    if problems:
+        raise InputError(problems)
+    return docs, channels
+
+
+def protected_routes(routes_dir: Path | None) -> set[str]:
+    """Names and pinned ids of the routes marked `protect: true` under `routes_dir` (the base branch's files).
+
+    Read leniently: the base branch's files are not what is being reviewed, so a broken one is skipped, not fatal.
+    """
+    if routes_dir is None:
+        return set()
+    docs, _problems, _count = collect_routes([routes_dir])
+    keys: set[str] = set()
+    for doc in docs:
+        if doc.data.get("protect") is True:
+            keys.update(str(doc.data[key]) for key in ("name", "id") if isinstance(doc.data.get(key), str))
+    return keys
+
+
+async def build_plan_from_repo(
+    api: Any,
+    routes_dir: Path,
+    *,
+    schema_path: Path | None = None,
+    prune: bool = False,
+    force: bool = False,
+    protected_from: Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[Plan, Catalog]:
+    """Plan the changes that make incident.io match the route files in `routes_dir`.
+
+    Only reads from the API (a read-only client is enough). `on_progress(done, total)` is called while live
+    routes are read. Raises InputError (route files), ApiError (the API) or UnsafePlan (safety rules).
+    """
+    docs, channels = check_files(routes_dir, schema_path=schema_path)
+    protected = protected_routes(protected_from)
+    catalog = await read_catalog(api, slack_channels=channels)
+    desired = resolve_routes(docs, catalog)
+    live = await read_live(api, on_progress=on_progress)
+    plan = build_plan(desired, live, catalog, prune=prune, force=force, protected=protected)
+    return plan, catalog
+
+
+async def read_live(
+    api: Any, *, on_progress: Callable[[int, int], None] | None = None
+) -> Sequence[dict[str, Any]]:
+    """Every live route in full, reporting progress through the client while it reads."""
+    previous = getattr(api, "on_progress", None)
+    if on_progress is not None:
+        api.on_progress = on_progress
+    try:
+        routes: Sequence[dict[str, Any]] = await read_live_routes(api)
+    finally:
+        if on_progress is not None:
+            api.on_progress = previous
+    return routes

@@ -1,0 +1,87 @@
+"""Plans and apply reports as text for a terminal, and plans as JSON.
+
+Pure: returns strings, prints nothing. Values are shown in the file format (names, not ids). The markdown PR comment
+lives in `reconciler.render_markdown`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from reconciler.model import Action, Change, Plan
+from reconciler.planfile import dump_plan
+
+if TYPE_CHECKING:
+    from reconciler.apply import ApplyReport
+
+_SIGN = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
+INDENT = "    "
+
+
+def render_plan_text(plan: Plan) -> str:
+    """The plan for a terminal: one block per change, unmanaged routes, warnings, then the summary line."""
+    lines: list[str] = []
+    if plan.empty:
+        lines.append("No changes: the live routes match the route files.")
+    for change in plan.changes:
+        lines.extend(_change_lines(change))
+    if plan.unmanaged:
+        count = len(plan.unmanaged)
+        noun = "route has" if count == 1 else "routes have"
+        lines.append(f"Unmanaged: {count} live {noun} no file and {'is' if count == 1 else 'are'} kept (--prune deletes).")
+        lines.extend(f"{INDENT}{route.name} ({route.route_id})" for route in plan.unmanaged)
+    lines.extend(f"Warning: {warning}" for warning in plan.warnings)
+    lines.append(plan.summary)
+    return "\n".join(lines) + "\n"
+
+
+def render_plan_json(plan: Plan, *, api_url: str = "", created_at: str = "") -> str:
+    """The plan as the JSON plan file (same document as `plan --out`)."""
+    return dump_plan(plan, api_url=api_url, created_at=created_at)
+
+
+def _change_lines(change: Change) -> list[str]:
+    where = []
+    if change.source:
+        where.append(str(change.source))
+    if change.action is Action.DELETE and change.route_id:
+        where.append(f"id {change.route_id}")
+    if change.live_version is not None:
+        where.append(f"live version {change.live_version}")
+    suffix = f"  ({'; '.join(where)})" if where else ""
+    lines = [f"{_SIGN[change.action]} {change.action.value} {change.name}{suffix}"]
+    if change.action is Action.UPDATE:
+        for field in change.fields:
+            lines.append(f"{INDENT}{field.path}:")
+            lines.append(f"{INDENT}  - {format_value(field.old)}")
+            lines.append(f"{INDENT}  + {format_value(field.new)}")
+    elif change.action is Action.CREATE and isinstance(change.desired_doc, dict):
+        lines.extend(_yaml_lines(change.desired_doc))
+    return lines
+
+
+def _yaml_lines(document: dict[str, Any]) -> list[str]:
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return [f"{INDENT}{line}" for line in text.splitlines()]
+
+
+def format_value(value: Any) -> str:
+    """One value on one line: compact JSON, `(absent)` for a field that is not there."""
+    if value is None:
+        return "(absent)"
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def render_apply_report(report: ApplyReport) -> str:
+    """One line per route (`created  Payments Alerts`), then the final line with counts."""
+    lines = []
+    for outcome in report.outcomes:
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        lines.append(f"{outcome.outcome.value}  {outcome.name}{detail}")
+    if report.aborted:
+        lines.append(f"Aborted: {report.aborted}")
+    lines.append(report.summary)
+    return "\n".join(lines) + "\n"

@@ -1,7 +1,112 @@
-"""Placeholder: this command module is being written."""
+"""`reconciler drift`: a read-only check that live incident.io still matches git, optionally kept as one issue.
+
+The API client is opened read-only, so this command cannot write to incident.io by construction. Exit 0 in sync,
+2 drift, 1 error.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from reconciler.api.github import sync_issue
+from reconciler.cli.comment import default_repo, github_client
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    ApiSettings,
+    api_options,
+    api_settings,
+    handle_errors,
+    open_client,
+    run,
+)
+from reconciler.drift import DriftReport, build_drift_report, render_drift_text, report_data
+from reconciler.model import Plan
+from reconciler.render_markdown import DRIFT_MARKER, render_drift_markdown
+
+
+async def read_plan(settings: ApiSettings, routes: Path, schema: Path | None) -> Plan:
+    """The plan a read-only client sees: never pruning, never refused by safety limits (drift only reports)."""
+    from reconciler.pipeline import build_plan_from_repo
+
+    async with open_client(settings, read_only=True) as api:
+        plan, _catalog = await build_plan_from_repo(api, routes, schema_path=schema, prune=False, force=True)
+    return plan
+
+
+async def _sync_issue(report: DriftReport, repo: str, label: str) -> tuple[str, int | None]:
+    title = f"Alert routes drift: {report.summary}" if report.drifted else "Alert routes drift: in sync"
+    async with github_client() as gh:
+        return await sync_issue(
+            gh,
+            repo,
+            marker=DRIFT_MARKER,
+            label=label,
+            title=title,
+            body=render_drift_markdown(report),
+            open_issue=report.drifted,
+        )
+
+
+@click.command("drift")
+@click.option(
+    "--routes",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("routes"),
+    show_default=True,
+    help="Folder of route files (git's side).",
+)
+@click.option(
+    "--schema",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON Schema of route files (default: the one shipped with reconciler).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format on stdout.",
+)
+@click.option("--github-issue", is_flag=True, help="Keep one open GitHub issue with the report; close it when in sync.")
+@click.option("--label", default="drift", show_default=True, help="Label of the drift issue.")
+@click.option("--repo", metavar="OWNER/NAME", help="Repository for --github-issue (default: GITHUB_REPOSITORY).")
+@api_options
+@handle_errors
+def drift(
+    routes: Path,
+    schema: Path | None,
+    fmt: str,
+    github_issue: bool,
+    label: str,
+    repo: str | None,
+    api_url: str,
+    emulator: bool,
+) -> int:
+    """Report how live alert routes differ from the route files, without changing anything.
+
+    Lists every live route that differs from its file (with the fields), every live route no file declares,
+    and every file whose route is missing from live. Exit 0 in sync, 2 drift, 1 error. With --github-issue
+    (GITHUB_TOKEN), one issue labelled `drift` is opened, kept up to date, and closed when drift clears.
+    """
+    settings = api_settings(api_url, emulator)
+    issue_repo = default_repo(repo) if github_issue else ""
+    report = build_drift_report(run(read_plan(settings, routes, schema)))
+    if fmt == "json":
+        click.echo(json.dumps(report_data(report), indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    elif fmt == "markdown":
+        click.echo(render_drift_markdown(report), nl=False)
+    else:
+        click.echo(render_drift_text(report), nl=False)
+    if github_issue:
+        action, number = run(_sync_issue(report, issue_repo, label))
+        if number is not None:
+            click.echo(f"{action.capitalize()} drift issue #{number} on {issue_repo}.", err=True)
+    return EXIT_CHANGES if report.drifted else EXIT_OK
+
+
+COMMANDS: list[click.Command] = [drift]

@@ -1,0 +1,44 @@
+"""A change as a unified diff of route files (names, not ids), for PR comments and drift reports.
+
+Pure: no I/O. Both sides are dumped with the route file dumper (same key order), so the diff shows only what differs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from reconciler.load import dump_route
+from reconciler.model import Change
+
+
+def route_yaml(doc: Any) -> list[str]:
+    """The lines of a route document in the file format; [] for no document."""
+    if doc is None:
+        return []
+    if not isinstance(doc, dict):
+        return [repr(doc)]
+    return dump_route(doc, modeline="").strip("\n").splitlines()
+
+
+def change_diff(change: Change, *, context: int = 3) -> list[str]:
+    """Diff lines (`+`, `-`, ` ` and `@@` hunk headers) from the live route to the desired one."""
+    live = route_yaml(change.live_doc if change.live_doc is not None else change.live)
+    desired = route_yaml(change.desired_doc if change.desired_doc is not None else change.desired)
+    if not live:
+        return [f"+{line}" for line in desired]
+    if not desired:
+        return [f"-{line}" for line in live]
+    lines = list(difflib.unified_diff(live, desired, lineterm="", n=context))
+    return lines[2:]  # drop the ---/+++ file headers: both sides are the same route
+
+
+def fence_for(lines: list[str]) -> str:
+    """A backtick fence longer than any backtick run in `lines`, so no content line can close the block."""
+    longest = 0
+    for line in lines:
+        run = 0
+        for char in line:
+            run = run + 1 if char == "`" else 0
+            longest = max(longest, run)
+    return "`" * max(3, longest + 1)

@@ -1,0 +1,288 @@
+"""The plan as a pull-request comment (and drift as an issue body), in GitHub-flavoured markdown.
+
+Pure: no I/O. Layout (see docs/github-setup.md): a hidden marker with the plan checksum (how `reconciler comment`
+finds its one sticky comment and how apply finds the reviewed checksum), a title with the counts, a deletion banner
+above everything, the safety checks with their limits, a summary table, one folded diff per route, unmanaged routes,
+warnings, and a footer saying what merging does. GitHub rejects comments over 65,536 characters, so past `budget`
+the folded details go first, then table rows, and the comment says where the full plan is.
+
+Route names come from pull requests and from the dashboard: every name is escaped so it renders as plain text and
+can neither close a code block or a `<details>` nor mention anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reconciler.drift import DriftKind, DriftReport
+from reconciler.model import Action, Change, Plan
+from reconciler.render_diff import change_diff, fence_for
+
+GITHUB_LIMIT = 65_536
+DEFAULT_BUDGET = 60_000
+PLAN_MARKER = "<!-- reconciler:plan"
+DRIFT_MARKER = "<!-- reconciler:drift"
+# Mirrors reconciler.plan's octoDNS thresholds (kept here so rendering needs no planning modules).
+SAFETY_MIN_ROUTES = 10
+SAFETY_MAX_SHARE = 0.30
+MAX_NAME = 200  # characters of a name shown; longer names are cut with an ellipsis
+MAX_LISTED = 10  # names listed in the deletion banner
+MAX_FIELDS = 6  # field names listed per table row
+
+_CHECKSUM_RE = re.compile(r"<!-- reconciler:plan checksum=(sha256:[0-9a-f]{8,64}) -->")
+_ICONS = {Action.CREATE: "➕", Action.UPDATE: "🔄", Action.DELETE: "🗑️"}
+# Numeric entities render as the character in markdown and in HTML alike, and never as syntax.
+_ENTITIES = {ch: f"&#{ord(ch)};" for ch in '&<>"|`*_[]\\~$'}
+_ENTITIES["@"] = "@&#8203;"  # a zero-width space after @ stops @mentions of teams and people
+
+
+@dataclass(frozen=True)
+class CommentContext:
+    """Where the plan comes from, shown under the title; every field optional."""
+
+    environment: str | None = None  # e.g. "prod"
+    head_sha: str | None = None
+    base_ref: str | None = None
+    run_url: str | None = None  # the CI run; the full plan is its artifact / job summary
+    read_at: str | None = None  # when live state was read
+    artifact: str = "plan.json"
+
+
+def escape(text: str, *, limit: int = MAX_NAME) -> str:
+    """`text` as inert markdown/HTML: control characters and newlines become spaces, syntax becomes entities."""
+    text = "".join(" " if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(_ENTITIES.get(ch, ch) for ch in text)
+
+
+def plan_marker(checksum: str) -> str:
+    """The hidden first line of a plan comment: `<!-- reconciler:plan checksum=sha256:... -->`."""
+    value = checksum if checksum.startswith("sha256:") else f"sha256:{checksum}"
+    if not re.fullmatch(r"sha256:[0-9a-f]{8,64}", value):
+        raise ValueError(f"not a sha256 checksum: {checksum!r}")
+    return f"{PLAN_MARKER} checksum={value} -->"
+
+
+def checksum_from_comment(body: str) -> str | None:
+    """The checksum in a plan comment's marker (`sha256:...`), or None."""
+    match = _CHECKSUM_RE.search(body)
+    return match.group(1) if match else None
+
+
+def _pct(count: int, total: int) -> str:
+    return f"{count / total:.0%}" if total else "0%"
+
+
+def _safety(plan: Plan) -> str:
+    checks = []
+    for action, verb in ((Action.UPDATE, "updates"), (Action.DELETE, "deletes")):
+        count = plan.count(action)
+        if plan.live_count < SAFETY_MIN_ROUTES:
+            checks.append(f"✅ {verb} {count}/{plan.live_count} (limit applies from {SAFETY_MIN_ROUTES} live routes)")
+            continue
+        over = count / plan.live_count > SAFETY_MAX_SHARE
+        mark, note = ("❌", ", forced") if over else ("✅", "")
+        share = _pct(count, plan.live_count)
+        checks.append(f"{mark} {verb} {count}/{plan.live_count} ({share}, limit {SAFETY_MAX_SHARE:.0%}{note})")
+    protected = [c for c in plan.changes if c.protected and c.action is Action.DELETE]
+    if protected:
+        checks.append(f"❌ {len(protected)} protected route(s) deleted")
+    else:
+        checks.append("✅ no protected route deleted")
+    return "**Safety checks:** " + " · ".join(checks)
+
+
+def _versions(change: Change) -> str:
+    live = f"v{change.live_version}" if change.live_version is not None else "–"
+    if change.action is Action.CREATE:
+        return "– → v1"
+    if change.action is Action.DELETE:
+        return f"{live} → –"
+    after = f"v{change.live_version + 1}" if change.live_version is not None else "next"
+    return f"{live} → {after}"
+
+
+def _what(change: Change) -> str:
+    if change.action is Action.CREATE:
+        return "new route"
+    if change.action is Action.DELETE:
+        return "delete"
+    paths = sorted({f.path for f in change.fields})
+    shown = ", ".join(f"<code>{escape(p, limit=80)}</code>" for p in paths[:MAX_FIELDS])
+    more = f" +{len(paths) - MAX_FIELDS} more" if len(paths) > MAX_FIELDS else ""
+    return (shown + more) or "fields"
+
+
+def _row(change: Change) -> str:
+    return f"| {_ICONS[change.action]} | {escape(change.name)} | {_what(change)} | {_versions(change)} |"
+
+
+def _details(change: Change) -> str:
+    ident = f" · id <code>{escape(change.route_id, limit=40)}</code>" if change.route_id else ""
+    source = f" · <code>{escape(change.source, limit=120)}</code>" if change.source else ""
+    lines = change_diff(change)
+    fence = fence_for(lines)
+    summary = f"{_ICONS[change.action]} <b>{escape(change.name)}</b>{ident}{source} · {_versions(change)}"
+    body = "\n".join(lines)
+    return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>"
+
+
+def _banner(plan: Plan) -> str:
+    deletes = [c for c in plan.changes if c.action is Action.DELETE]
+    if not deletes:
+        return ""
+    names = ", ".join(f"<b>{escape(c.name)}</b>" for c in deletes[:MAX_LISTED])
+    more = f" and {len(deletes) - MAX_LISTED} more" if len(deletes) > MAX_LISTED else ""
+    noun = "route will be deleted" if len(deletes) == 1 else "routes will be deleted"
+    return f"> [!CAUTION]\n> **{len(deletes)} {noun}:** {names}{more}. Alerts they matched will fall to other routes."
+
+
+def _context_line(plan: Plan, checksum: str, context: CommentContext | None) -> str:
+    parts = []
+    if context and context.head_sha:
+        base = f" on base <code>{escape(context.base_ref, limit=80)}</code>" if context.base_ref else ""
+        parts.append(f"Head <code>{escape(context.head_sha[:12], limit=12)}</code>{base}")
+    if context and context.read_at:
+        parts.append(f"live state read {escape(context.read_at, limit=40)}")
+    parts.append(f"{plan.live_count} live routes, {plan.in_sync} in sync")
+    parts.append(f"plan <code>{escape(checksum.removeprefix('sha256:')[:12], limit=12)}</code>")
+    link = _link(context.run_url if context else None)
+    if link:
+        parts.append(f"[CI run]({link})")
+    return " · ".join(parts)
+
+
+def _link(url: str | None) -> str | None:
+    """An https URL made safe inside `[text](url)`; anything else is dropped."""
+    if not url or not re.fullmatch(r"https://[^\s<>()\[\]`]+", url):
+        return None
+    return url
+
+
+def _where_full(context: CommentContext | None) -> str:
+    artifact = escape(context.artifact if context else "plan.json", limit=80)
+    link = _link(context.run_url if context else None)
+    run = f" of [this run]({link})" if link else ""
+    return f"the <code>{artifact}</code> artifact and the job summary{run}"
+
+
+def _listing(title: str, items: list[str]) -> str:
+    if not items:
+        return ""
+    body = "\n".join(f"- {item}" for item in items)
+    return f"<details><summary>{title}</summary>\n\n{body}\n\n</details>"
+
+
+def render_plan_markdown(
+    plan: Plan, *, checksum: str, context: CommentContext | None = None, budget: int = DEFAULT_BUDGET
+) -> str:
+    """The PR comment for `plan`; never longer than `budget` (at most GitHub's 65,536) characters."""
+    budget = min(budget, GITHUB_LIMIT)
+    marker = plan_marker(checksum)
+    env = f" · <code>{escape(context.environment, limit=40)}</code>" if context and context.environment else ""
+    if plan.empty:
+        kept = f", {len(plan.unmanaged)} unmanaged live routes kept" if plan.unmanaged else ""
+        return f"{marker}\n✅ **No changes**{env} ({plan.in_sync} routes in sync{kept})\n"
+
+    changes = sorted(plan.changes, key=lambda c: c.sort_key)
+    head = [
+        marker,
+        f"## 🧪 Alert routes plan{env} · {plan.summary}",
+        "",
+        _context_line(plan, checksum, context),
+    ]
+    banner = _banner(plan)
+    if banner:
+        head += ["", banner]
+    head += ["", _safety(plan), "", "| | Route | What changes | Live v → after |", "|---|---|---|---|"]
+    rows = [_row(c) for c in changes]
+    details = [_details(c) for c in changes]
+    unmanaged = _listing(
+        f"{len(plan.unmanaged)} unmanaged live routes (no file; kept, not deleted)",
+        [f"{escape(r.name)} (<code>{escape(r.route_id, limit=40)}</code>)" for r in plan.unmanaged],
+    )
+    noun = "warning" if len(plan.warnings) == 1 else "warnings"
+    warnings = _listing(f"Validation: {len(plan.warnings)} {noun}", [escape(str(w), limit=500) for w in plan.warnings])
+    footer = (
+        "---\n**On merge** the apply job applies exactly this plan: it refuses to write if the plan at merge time "
+        "differs from this one (checksum above), and it skips, reporting it, any route that is no longer at the "
+        f"version shown. The full machine-readable plan is {_where_full(context)}."
+    )
+
+    def assemble(rows_: list[str], details_: list[str], extras: list[str], notice: str) -> str:
+        cut = len(rows) - len(rows_)
+        more = [f"| … | {cut} more routes: see the full plan | | |"] if cut else []
+        parts = ["\n".join(head + rows_ + more)]
+        parts += [p for p in [notice, *details_, *extras] if p]
+        parts.append(footer)
+        return "\n\n".join(parts) + "\n"
+
+    full = assemble(rows, details, [unmanaged, warnings], "")
+    if len(full) <= budget:
+        return full
+
+    # Too long: keep the banner, safety checks and as much of the table as fits, then details in plan order.
+    def notice_for(kept_rows: int, kept_details: int) -> str:
+        return (
+            f"> [!NOTE]\n> This comment is cut to fit GitHub's size limit: it shows {kept_rows} of {len(rows)} "
+            f"routes in the table and {kept_details} of {len(details)} diffs. The full plan is {_where_full(context)}."
+        )
+
+    short_extras = [
+        f"{len(plan.unmanaged)} unmanaged live routes and {len(plan.warnings)} warnings: see the full plan."
+        if plan.unmanaged or plan.warnings
+        else ""
+    ]
+    kept_rows = list(rows)
+    while kept_rows and len(assemble(kept_rows, [], short_extras, notice_for(len(kept_rows), 0))) > budget:
+        kept_rows = kept_rows[: max(0, len(kept_rows) - max(1, len(kept_rows) // 8))]
+    kept_details: list[str] = []
+    for block in details[: len(kept_rows)]:
+        trial = assemble(kept_rows, [*kept_details, block], short_extras, notice_for(len(kept_rows), len(rows)))
+        if len(trial) > budget:
+            break
+        kept_details.append(block)
+    return assemble(kept_rows, kept_details, short_extras, notice_for(len(kept_rows), len(kept_details)))
+
+
+def render_drift_markdown(report: DriftReport, *, budget: int = DEFAULT_BUDGET) -> str:
+    """The drift report as an issue body (or job summary), with a hidden marker; within `budget` characters."""
+    budget = min(budget, GITHUB_LIMIT)
+    if not report.drifted:
+        return f"{DRIFT_MARKER} -->\n✅ **No drift**: {report.in_sync} routes match git.\n"
+    head = [
+        f"{DRIFT_MARKER} fingerprint={report.fingerprint} -->",
+        f"## ⚠️ Alert routes drift · {report.summary}",
+        "",
+        "Live incident.io differs from the route files on the default branch. Bring wanted dashboard changes into "
+        "git (`reconciler export`), or re-apply git to undo them. This issue is updated by the scheduled drift "
+        "check and closed when drift clears.",
+        "",
+        "| | Route | Drift | Fields |",
+        "|---|---|---|---|",
+    ]
+    icons = {DriftKind.DIFFERS: "🔀", DriftKind.UNMANAGED: "❓", DriftKind.MISSING: "➖"}
+    rows = []
+    blocks = []
+    for entry in report.entries:
+        fields = ", ".join(f"<code>{escape(f, limit=80)}</code>" for f in entry.fields[:MAX_FIELDS])
+        rows.append(f"| {icons[entry.kind]} | {escape(entry.name)} | {entry.kind.describe} | {fields} |")
+        if entry.diff:
+            fence = fence_for(list(entry.diff))
+            blocks.append(
+                f"<details><summary>{icons[entry.kind]} <b>{escape(entry.name)}</b></summary>\n\n"
+                f"{fence}diff\n" + "\n".join(entry.diff) + f"\n{fence}\n\n</details>"
+            )
+    text = "\n".join(head)
+    cut_note = "\n\n(cut to fit; run `reconciler drift` for the full report)"
+    for i, row in enumerate(rows):
+        if len(text) + len(row) + len(cut_note) + 2 > budget:
+            return text + f"\n| … | {len(rows) - i} more routes | | |" + cut_note + "\n"
+        text += "\n" + row
+    for block in blocks:
+        if len(text) + len(block) + len(cut_note) + 2 > budget:
+            return text + cut_note + "\n"
+        text += "\n\n" + block
+    return text + "\n"

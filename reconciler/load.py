@@ -1,0 +1,234 @@
+"""Step 1: read route files (and the channel map and schema), keeping the line and column of every node.
+
+Does file I/O. Files larger than MAX_BYTES are refused unread; the YAML itself is parsed by `reconciler.safe_yaml`
+(no anchors, aliases, custom tags or duplicate keys; nesting and node count capped; YAML 1.2 JSON-schema scalars).
+Every failure is an InputError holding located problems, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from reconciler.errors import ConfigError, InputError, Location, Problem
+from reconciler.safe_yaml import MAX_DEPTH, MAX_NODES, JsonPath, build_document, dump_route, json_path
+
+__all__ = [
+    "CHANNELS_FILE",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "RouteDoc",
+    "collect_routes",
+    "dump_route",
+    "find_route_files",
+    "json_path",
+    "load_channel_map",
+    "load_route_bytes",
+    "load_route_file",
+    "load_routes",
+    "load_schema",
+]
+
+MAX_BYTES = 256 * 1024
+CHANNELS_FILE = "channels.yaml"
+SCHEMA_FILE = "schema/alert-route.schema.json"
+_SLACK_NAME = re.compile(r"^#[a-z0-9][a-z0-9._-]{0,79}$")
+_SLACK_ID = re.compile(r"^[A-Z0-9]{8,}$")
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """One route file: its display path, its data, and where every node (and every mapping key) starts."""
+
+    path: str
+    data: dict[str, Any]
+    positions: Mapping[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: Mapping[JsonPath, tuple[int, int]] = field(default_factory=dict)
+
+    def location(self, json_path: tuple[str | int, ...]) -> Location:
+        """Where the node at `json_path` starts, or its closest known ancestor."""
+        for end in range(len(json_path), -1, -1):
+            found = self.positions.get(json_path[:end])
+            if found is not None:
+                return Location(self.path, found[0], found[1])
+        return Location(self.path)
+
+    def key_location(self, json_path: tuple[str | int, ...]) -> Location:
+        """Where the key of the mapping entry at `json_path` is written (for "unknown field" errors)."""
+        found = self.key_positions.get(json_path)
+        if found is not None:
+            return Location(self.path, found[0], found[1])
+        return self.location(json_path)
+
+
+def _problem(display: str, message: str, line: int = 0, column: int = 0, path: str = "$") -> Problem:
+    return Problem(Location(display, line, column), path, message)
+
+
+def _decode(data: bytes, display: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        bad = data[exc.start]
+        message = f"not valid UTF-8: byte 0x{bad:02x} cannot be decoded"
+        raise InputError([_problem(display, message, line, column)]) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_route_bytes(data: bytes, display: str) -> RouteDoc:
+    """Parse one route document from raw bytes; raise InputError (every problem located) if it is not one."""
+    if len(data) > MAX_BYTES:
+        raise InputError([_problem(display, f"file is larger than {MAX_BYTES // 1024} KiB ({len(data)} bytes)")])
+    text = _decode(data, display)
+    built = build_document(text)
+    if built.problems:
+        raise InputError(_problem(display, msg, line, col, path) for (line, col), path, msg in built.problems)
+    if built.value is None and not built.positions:
+        raise InputError([_problem(display, "file is empty: expected a mapping of route fields")])
+    if not isinstance(built.value, dict):
+        line, column = built.positions.get((), (0, 0))
+        kind = _kind(built.value)
+        raise InputError([_problem(display, f"expected a mapping of route fields, got {kind}", line, column)])
+    return RouteDoc(display, built.value, built.positions, built.key_positions)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
+
+
+def load_route_file(path: Path, *, display: str | None = None) -> RouteDoc:
+    """Read and parse one route file; `display` (default: `path` as given) is the name used in problems."""
+    shown = display if display is not None else path.as_posix()
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError([_problem(shown, f"cannot read file: {exc.strerror or exc}")]) from None
+    return load_route_bytes(data, shown)
+
+
+def find_route_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """Expand files and directories (recursive `*.yaml`/`*.yml`, no dotfiles, no `channels.yaml` at a root)."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for root in paths:
+        if root.is_dir():
+            for candidate in sorted(root.rglob("*")):
+                relative = candidate.relative_to(root)
+                if any(part.startswith(".") for part in relative.parts) or not candidate.is_file():
+                    continue
+                if candidate.suffix in {".yaml", ".yml"} and relative.as_posix() != CHANNELS_FILE:
+                    found.append(candidate)
+        elif root.is_file():
+            found.append(root)
+        else:
+            problems.append(_problem(root.as_posix(), "no such file or directory"))
+    unique = sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
+    return unique, problems
+
+
+def collect_routes(paths: Sequence[Path]) -> tuple[list[RouteDoc], list[Problem], int]:
+    """Load every route file under `paths`; return the documents, every problem found, and the file count."""
+    files, problems = find_route_files(paths)
+    docs: list[RouteDoc] = []
+    for file in files:
+        try:
+            docs.append(load_route_file(file))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    problems.extend(_duplicates(docs, "name"))
+    problems.extend(_duplicates(docs, "id"))
+    return docs, sorted(problems), len(files)
+
+
+def _duplicates(docs: Sequence[RouteDoc], key: str) -> list[Problem]:
+    first: dict[str, RouteDoc] = {}
+    problems: list[Problem] = []
+    for doc in docs:
+        value = doc.data.get(key)
+        if not isinstance(value, str):
+            continue
+        if value in first:
+            where = first[value].location((key,))
+            message = f"route {key} {value!r} is also declared in {where}"
+            problems.append(Problem(doc.location((key,)), f"$.{key}", message))
+        else:
+            first[value] = doc
+    return problems
+
+
+def load_routes(paths: Sequence[Path]) -> list[RouteDoc]:
+    """Load every route file under `paths` (files and/or directories); raise one InputError with all problems."""
+    docs, problems, count = collect_routes(paths)
+    if not problems and count == 0:
+        problems = [_problem(", ".join(p.as_posix() for p in paths) or ".", "no route files found")]
+    if problems:
+        raise InputError(problems)
+    return docs
+
+
+def load_schema(path: Path | None = None) -> dict[str, Any]:
+    """The route JSON Schema: `path`, else ./schema/alert-route.schema.json, else the copy packaged in reconciler."""
+    if path is None:
+        local = Path(SCHEMA_FILE)
+        path = local if local.is_file() else Path(__file__).parent / SCHEMA_FILE
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read the schema {path.as_posix()}: {exc}") from None
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ConfigError(f"{path.as_posix()} is not a valid JSON Schema: {exc.message}") from None
+    if not isinstance(schema, dict):
+        raise ConfigError(f"{path.as_posix()} is not a JSON Schema object")
+    return schema
+
+
+def load_channel_map(routes_dir: Path) -> dict[str, str]:
+    """Read `<routes_dir>/channels.yaml` (`slack: {"#alerts": C07ALERTS01}`); an absent file is an empty map."""
+    path = routes_dir / CHANNELS_FILE
+    if not path.is_file():
+        return {}
+    doc = load_route_file(path)
+    problems: list[Problem] = []
+    for key in doc.data:
+        if key != "slack":
+            problems.append(Problem(doc.key_location((key,)), json_path((key,)), f"unknown field {key!r}"))
+    slack = doc.data.get("slack", {})
+    if not isinstance(slack, dict):
+        problems.append(Problem(doc.location(("slack",)), "$.slack", "expected a mapping of '#name': channel id"))
+        slack = {}
+    for name, channel_id in slack.items():
+        where = ("slack", name)
+        if not _SLACK_NAME.match(name):
+            problems.append(
+                Problem(
+                    doc.key_location(where), json_path(where), f"{name!r} is not a Slack channel name like '#alerts'"
+                )
+            )
+        if not isinstance(channel_id, str) or not _SLACK_ID.match(channel_id):
+            message = f"{channel_id!r} is not a Slack channel id like 'C07ALERTS01'"
+            problems.append(Problem(doc.location(where), json_path(where), message))
+    if problems:
+        raise InputError(problems)
+    return dict(slack)

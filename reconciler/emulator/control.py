@@ -32,7 +32,11 @@ from reconciler.emulator.validation import validate_route_payload
 
 def minimal_payload(emu: Emulator, name: str) -> Obj:
     """A valid create payload using the first alert source: what bulk seeding creates by default."""
-    sources = [{"alert_source_id": next(iter(emu.state.alert_sources)), "condition_groups": []}] if emu.state.alert_sources else []
+    sources = (
+        [{"alert_source_id": next(iter(emu.state.alert_sources)), "condition_groups": []}]
+        if emu.state.alert_sources
+        else []
+    )
     return {
         "name": name,
         "enabled": True,
@@ -54,7 +58,9 @@ def minimal_payload(emu: Emulator, name: str) -> Obj:
     }
 
 
-def seed_routes(emu: Emulator, count: int, *, name_prefix: str = "Seeded route", payload: Obj | None = None) -> list[str]:
+def seed_routes(
+    emu: Emulator, count: int, *, name_prefix: str = "Seeded route", payload: Obj | None = None
+) -> list[str]:
     """Add `count` routes (version 1) directly to state, named "<prefix> <n>"; returns their ids.
 
     `payload` (a create payload) is the template; its name is replaced. Raises ValueError if it is invalid.
@@ -70,7 +76,9 @@ def seed_routes(emu: Emulator, count: int, *, name_prefix: str = "Seeded route",
                 raise ValueError("; ".join(f"{p.field}: {p.message}" for p in problems))
         route_id = emu.state.routes.new_id()
         stamp = now_iso()
-        emu.state.routes.put(render_route(body, emu.state, route_id=route_id, version=1, created_at=stamp, updated_at=stamp))
+        emu.state.routes.put(
+            render_route(body, emu.state, route_id=route_id, version=1, created_at=stamp, updated_at=stamp)
+        )
         ids.append(route_id)
     return ids
 
@@ -129,7 +137,12 @@ async def bulk(request: Request) -> Response:
         count = data.get("count") if isinstance(data, dict) else None
         if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100_000:
             raise ValueError("count must be an integer between 0 and 100000")
-        ids = seed_routes(_emulator(request), count, name_prefix=str(data.get("name_prefix", "Seeded route")), payload=data.get("payload"))
+        ids = seed_routes(
+            _emulator(request),
+            count,
+            name_prefix=str(data.get("name_prefix", "Seeded route")),
+            payload=data.get("payload"),
+        )
     except ValueError as exc:
         return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
     except ApiError as exc:

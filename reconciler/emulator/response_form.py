@@ -89,7 +89,7 @@ class _Renderer:
             return self.state.slack_channels.get(literal, literal)
         if kind in lookups and literal in lookups[kind]:
             return str(lookups[kind][literal]["name"])
-        if literal.startswith('{"type":"doc"') or literal.startswith('{"content"'):
+        if literal.startswith("{") and '"doc"' in literal:
             return _rich_text_label(literal)
         return literal
 
@@ -173,7 +173,10 @@ class _Renderer:
         for name, kind in (("slack_targets", "slack_channel"), ("ms_teams_targets", None)):
             if name in channel:
                 target = channel[name]
-                out[name] = {"binding": self.binding(target["binding"], kind), "channel_visibility": target["channel_visibility"]}
+                out[name] = {
+                    "binding": self.binding(target["binding"], kind),
+                    "channel_visibility": target["channel_visibility"],
+                }
         return out
 
     def incident_config(self, config: Obj) -> Obj:
@@ -260,7 +263,9 @@ def _rich_text_label(literal: str) -> str:
     return "".join(parts) or literal
 
 
-def render_route(payload: Obj, state: EmulatorState, *, route_id: str, version: int, created_at: str, updated_at: str) -> Obj:
+def render_route(
+    payload: Obj, state: EmulatorState, *, route_id: str, version: int, created_at: str, updated_at: str
+) -> Obj:
     """The `AlertRouteV2` the server stores and returns for an accepted (already validated) payload."""
     r = _Renderer(state, payload["expressions"])
     route: Obj = {

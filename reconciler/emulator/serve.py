@@ -35,8 +35,7 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterato
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
     server = uvicorn.Server(_config(app, host, bound_port))
-    # Signal handlers can only be installed on the main thread; the thread's server must not try.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # uvicorn installs signal handlers only on the main thread, so a server in a thread leaves them alone.
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="emulator-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + _STARTUP_TIMEOUT_S

@@ -1,0 +1,388 @@
+"""`/v2/incidents`: create (200, idempotent on `idempotency_key`), show (id or number), edit, the filtered list.
+
+Plus test endpoints: `GET /_emulator/notifications` (Slack notifications recorded by edits with
+`notify_incident_channel: true`) and `POST /_emulator/incidents/bulk` (seed many incidents at once).
+
+Assumptions where the spec is silent (INCIDENT_IO_API.md §5): a reused `idempotency_key` returns the incident it
+created first, whatever the rest of the body; Edit carries no `x-rbac-scopes`, so the emulator asks for
+`incidents.edit`; the list's cursor is given only while more incidents follow; `page_size` is capped at 250 as the
+endpoint's text says (its schema says 500).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reconciler.emulator.errors import ApiError, Problem, error_response, json_response
+from reconciler.emulator.routes_api import page_size_param
+from reconciler.emulator.runtime import Call, Emulator
+from reconciler.emulator.state import Obj, now_iso
+
+INCIDENTS_VIEW = "incidents.view"
+INCIDENTS_CREATE = "incidents.create"
+INCIDENTS_EDIT = "incidents.edit"  # assumption: the spec gives Edit no scope
+SCOPES = (INCIDENTS_VIEW, INCIDENTS_CREATE, INCIDENTS_EDIT)
+PAGE_MAX = 250
+MODES = ("standard", "retrospective", "test", "tutorial")
+DEFAULT_MODES = ("standard", "retrospective")
+SLACK_TEAM = "T02EXAMPLE1"
+# Moves the edit endpoint allows between status categories (besides staying within one).
+TRANSITIONS = {"triage": {"learning", "closed"}, "live": {"learning", "closed"}, "learning": {"closed"}}
+CREATE_CATEGORIES = {"standard": {"triage", "live"}, "retrospective": {"triage", "live", "learning", "closed"}}
+
+
+@dataclass
+class IncidentStore:
+    """Incidents in creation order, with indexes by idempotency key and by reference number."""
+
+    incidents: dict[str, Obj] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    by_key: dict[str, str] = field(default_factory=dict)
+    notifications: list[Obj] = field(default_factory=list)
+
+    def by_number(self, number: int) -> Obj | None:
+        if 1 <= number <= len(self.order):
+            return self.incidents[self.order[number - 1]]
+        return None
+
+
+def store(emu: Emulator) -> IncidentStore:
+    """The incidents of this emulator's state (kept beside it, so a new state starts with none)."""
+    found = getattr(emu.state, "_incident_store", None)
+    if not isinstance(found, IncidentStore):
+        found = IncidentStore()
+        setattr(emu.state, "_incident_store", found)  # noqa: B010 - EmulatorState has no incident field (yet)
+    return found
+
+
+def _problem(field_name: str, message: str, code: str = "invalid_value") -> ApiError:
+    return ApiError.one(422, code, message, field_name)
+
+
+async def _body(call: Call) -> Obj:
+    try:
+        body = json.loads(await call.request.body() or b"null")
+    except ValueError:
+        raise _problem("body", "the request body must be valid JSON") from None
+    if not isinstance(body, dict):
+        raise _problem("body", "the request body must be a JSON object")
+    return body
+
+
+def _lookup(emu: Emulator, kind: str, field_name: str, value: Any) -> Obj:
+    if not isinstance(value, str):
+        raise _problem(field_name, f"{field_name} must be a string")
+    found: Obj | None = getattr(emu.state, kind).get(value)
+    if found is None:
+        raise _problem(field_name, "referenced resource not found in scope")
+    return found
+
+
+def _optional_text(body: Obj, name: str, prefix: str = "") -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise _problem(prefix + name, f"{name} must be a string")
+    return value
+
+
+def _default_status(emu: Emulator, type_: Obj | None) -> Obj:
+    category = "triage" if type_ is not None and type_.get("create_in_triage") == "always" else "live"
+    statuses = sorted(emu.state.incident_statuses.values(), key=lambda s: (s.get("rank", 0), s["id"]))
+    for status in statuses:
+        if status["category"] == category:
+            return status
+    raise _problem("incident_status_id", f"the organisation has no {category} status to open the incident in")
+
+
+def _api_key_actor(call: Call) -> Obj:
+    digest = hashlib.sha256(call.key.name.encode()).hexdigest().upper()[:20]
+    return {"api_key": {"id": f"01KEY{digest}0", "name": call.key.name}}
+
+
+def new_incident(emu: Emulator, body: Obj, creator: Obj) -> Obj:
+    """Validate a create payload and build the incident (not stored); raises ApiError 422 naming the field."""
+    for name in ("idempotency_key", "visibility"):
+        if name not in body:
+            raise _problem(name, f"{name} is required", "is_required")
+    if not isinstance(body["idempotency_key"], str) or not body["idempotency_key"]:
+        raise _problem("idempotency_key", "idempotency_key must be a non-empty string")
+    if body["visibility"] not in ("public", "private"):
+        raise _problem("visibility", "visibility must be one of public, private")
+    mode = body.get("mode", "standard")
+    if mode not in MODES:
+        raise _problem("mode", f"mode must be one of {', '.join(MODES)}")
+    severity = _lookup(emu, "severities", "severity_id", body["severity_id"]) if "severity_id" in body else None
+    types = emu.state.incident_types
+    if "incident_type_id" in body:
+        type_: Obj | None = _lookup(emu, "incident_types", "incident_type_id", body["incident_type_id"])
+    else:
+        type_ = next((t for t in types.values() if t.get("is_default")), None)
+    if "incident_status_id" in body:
+        status = _lookup(emu, "incident_statuses", "incident_status_id", body["incident_status_id"])
+        if status["category"] not in CREATE_CATEGORIES.get(mode, {"triage", "live"}):
+            raise _problem("incident_status_id", f"a new {mode} incident cannot start in a {status['category']} status")
+    else:
+        status = _default_status(emu, type_)
+    name = _optional_text(body, "name") or "Untitled incident"
+    summary = _optional_text(body, "summary")
+    number = len(store(emu).order) + 1
+    stamp = now_iso()
+    incident: Obj = {
+        "id": f"01KINC{number:020d}",
+        "reference": f"INC-{number}",
+        "name": name,
+        "visibility": body["visibility"],
+        "mode": mode,
+        "incident_status": status,
+        "creator": creator,
+        "incident_role_assignments": [],
+        "custom_field_entries": [],
+        "incident_timestamp_values": [],
+        "duration_metrics": [],
+        "slack_team_id": body.get("slack_team_id") or SLACK_TEAM,
+        "slack_channel_id": f"C0INC{number:06d}",
+        "slack_channel_name": _optional_text(body, "slack_channel_name_override") or f"inc-{number}",
+        "permalink": f"https://app.incident.io/example/incidents/{number}",
+        "has_debrief": False,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    if summary is not None:
+        incident["summary"] = summary
+    if severity is not None:
+        incident["severity"] = severity
+    if type_ is not None:
+        incident["incident_type"] = type_
+    return incident
+
+
+def add(emu: Emulator, incident: Obj, idempotency_key: str) -> None:
+    s = store(emu)
+    s.incidents[incident["id"]] = incident
+    s.order.append(incident["id"])
+    s.by_key[idempotency_key] = incident["id"]
+
+
+async def create_incident(emu: Emulator, call: Call) -> Response:
+    body = await _body(call)
+    key = body.get("idempotency_key")
+    existing = store(emu).by_key.get(key) if isinstance(key, str) else None
+    if existing is not None:  # the same key never opens a second incident
+        return json_response({"incident": store(emu).incidents[existing]})
+    incident = new_incident(emu, body, _api_key_actor(call))
+    add(emu, incident, body["idempotency_key"])
+    emu.commit(call, "POST", incident["id"], None, incident["name"])
+    return json_response({"incident": incident})
+
+
+def find(emu: Emulator, ident: str) -> Obj:
+    """An incident by full id or by the number of its reference (`123` for INC-123); 404 otherwise."""
+    s = store(emu)
+    found = s.incidents.get(ident)
+    if found is None and ident.isdigit():
+        found = s.by_number(int(ident))
+    if found is None:
+        raise ApiError.one(404, "not_found", "The incident was not found", "id")
+    return found
+
+
+async def show_incident(emu: Emulator, call: Call) -> Response:
+    return json_response({"incident": find(emu, call.request.path_params["id"])})
+
+
+def _check_transition(current: Obj, target: Obj) -> None:
+    before, after = current["category"], target["category"]
+    if before != after and after not in TRANSITIONS.get(before, set()):
+        message = f"cannot move an incident from a {before} status to a {after} status"
+        raise _problem("incident.incident_status_id", message)
+
+
+async def edit_incident(emu: Emulator, call: Call) -> Response:
+    incident = find(emu, call.request.path_params["id"])
+    body = await _body(call)
+    changes = body.get("incident")
+    if not isinstance(changes, dict):
+        raise _problem("incident", "incident is required", "is_required")
+    notify = body.get("notify_incident_channel")
+    if not isinstance(notify, bool):
+        raise _problem("notify_incident_channel", "notify_incident_channel is required", "is_required")
+    updated = dict(incident)
+    for name in ("name", "summary", "call_url"):
+        value = _optional_text(changes, name, "incident.")
+        if value is not None:
+            updated[name] = value
+    override = _optional_text(changes, "slack_channel_name_override", "incident.")
+    if override is not None:
+        updated["slack_channel_name"] = override
+    if "severity_id" in changes:
+        updated["severity"] = _lookup(emu, "severities", "incident.severity_id", changes["severity_id"])
+    if "incident_status_id" in changes:
+        target = _lookup(emu, "incident_statuses", "incident.incident_status_id", changes["incident_status_id"])
+        _check_transition(incident["incident_status"], target)
+        updated["incident_status"] = target
+    changed = sorted(k for k in updated if updated[k] != incident.get(k))
+    if changed:
+        updated["updated_at"] = now_iso()
+        store(emu).incidents[incident["id"]] = updated
+        emu.commit(call, "POST", incident["id"], None, updated["name"])
+    if notify:
+        store(emu).notifications.append(
+            {
+                "incident_id": incident["id"],
+                "reference": incident["reference"],
+                "slack_channel_id": incident["slack_channel_id"],
+                "changed": changed,
+                "key": call.key.name,
+                "at": now_iso(),
+            }
+        )
+    return json_response({"incident": updated})
+
+
+_PICK: dict[str, Callable[[Obj], Any]] = {
+    "status": lambda i: i["incident_status"]["id"],
+    "status_category": lambda i: i["incident_status"]["category"],
+    "severity": lambda i: (i.get("severity") or {}).get("id"),
+    "incident_type": lambda i: (i.get("incident_type") or {}).get("id"),
+}
+_OPERATORS = {"status": ("one_of", "not_in"), "status_category": ("one_of", "not_in"),
+              "severity": ("one_of", "not_in", "gte", "lte"), "incident_type": ("one_of", "not_in")}  # fmt: skip
+_FILTER = re.compile(r"^(status|status_category|severity|incident_type)\[([a-z_]+)\]$")
+
+
+def _predicate(emu: Emulator, key: str, values: list[str]) -> Callable[[Obj], bool]:
+    """One `name[op]=values` query filter as a test on an incident; an unknown operator is a 422."""
+    match = _FILTER.match(key)
+    if match is None or match.group(2) not in _OPERATORS[match.group(1)]:
+        raise _problem(key, f"unsupported filter {key}")
+    name, op = match.groups()
+    pick, wanted = _PICK[name], set(values)
+    if op == "one_of":
+        return lambda incident: pick(incident) in wanted
+    if op == "not_in":
+        return lambda incident: pick(incident) not in wanted
+    # severity[gte|lte]: compare ranks with the named severity's
+    ranks = [int(_lookup(emu, "severities", key, v)["rank"]) for v in values]
+    sign = 1 if op == "gte" else -1
+
+    def by_rank(incident: Obj) -> bool:
+        severity = incident.get("severity")
+        return severity is not None and all(sign * (int(severity["rank"]) - r) >= 0 for r in ranks)
+
+    return by_rank
+
+
+def matching(emu: Emulator, call: Call) -> list[Obj]:
+    """The incidents the query's filters select (combined by `filter_mode`), in the requested order."""
+    q = call.request.query_params
+    tests = [_predicate(emu, k, q.getlist(k)) for k in dict.fromkeys(q) if k.split("[", 1)[0] in _PICK]
+    modes = set(q.getlist("mode[one_of]")) or set(DEFAULT_MODES)
+    combine = any if q.get("filter_mode") == "any" else all
+    sort = q.get("sort_by", "created_at_newest_first")
+    if sort not in ("created_at_newest_first", "created_at_oldest_first"):
+        raise _problem("sort_by", "sort_by must be created_at_newest_first or created_at_oldest_first")
+    s = store(emu)
+    ids = s.order if sort == "created_at_oldest_first" else list(reversed(s.order))
+    selected = []
+    for incident_id in ids:
+        incident = s.incidents[incident_id]
+        if incident["mode"] in modes and (not tests or combine(t(incident) for t in tests)):
+            selected.append(incident)
+    return selected
+
+
+async def list_incidents(emu: Emulator, call: Call) -> Response:
+    size = page_size_param(call, PAGE_MAX)
+    selected = matching(emu, call)
+    after = call.request.query_params.get("after") or None
+    start = 0
+    if after is not None:
+        positions = [n for n, i in enumerate(selected) if i["id"] == after]
+        if not positions:
+            raise _problem("after", "after must be the id of an incident from the previous page")
+        start = positions[0] + 1
+    page = selected[start : start + size]
+    meta: Obj = {"page_size": size, "total_record_count": len(selected)}
+    if start + size < len(selected):
+        meta["after"] = page[-1]["id"]
+    return json_response({"incidents": page, "pagination_meta": meta})
+
+
+ENDPOINTS = [
+    ("GET", "/v2/incidents", INCIDENTS_VIEW, False, list_incidents),
+    ("POST", "/v2/incidents", INCIDENTS_CREATE, True, create_incident),
+    ("GET", "/v2/incidents/{id}", INCIDENTS_VIEW, False, show_incident),
+    ("POST", "/v2/incidents/{id}/actions/edit", INCIDENTS_EDIT, True, edit_incident),
+]
+
+
+def seed_incidents(
+    emu: Emulator, count: int, *, status_id: str | None = None, mode: str = "standard", name_prefix: str = "Seeded"
+) -> list[str]:
+    """Add `count` incidents straight into state (not in the write log); returns their ids."""
+    ids = []
+    for n in range(count):
+        body: Obj = {"idempotency_key": f"seed-{len(store(emu).order) + 1}", "visibility": "public", "mode": mode}
+        body["name"] = f"{name_prefix} incident {n + 1}"
+        if status_id is not None:
+            body["incident_status_id"] = status_id
+        incident = new_incident(emu, body, {"workflow": {"id": "01KSEED0000000000000000000", "name": "seed"}})
+        add(emu, incident, body["idempotency_key"])
+        ids.append(incident["id"])
+    return ids
+
+
+def _emulator(request: Request) -> Emulator:
+    emu: Emulator = request.app.state.emulator
+    return emu
+
+
+async def notifications(request: Request) -> Response:
+    return json_response({"notifications": store(_emulator(request)).notifications})
+
+
+async def bulk(request: Request) -> Response:
+    try:
+        data = json.loads(await request.body() or b"{}")
+        count = data.get("count") if isinstance(data, dict) else None
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100_000:
+            raise ValueError("count must be an integer between 0 and 100000")
+        ids = seed_incidents(
+            _emulator(request), count, status_id=data.get("incident_status_id"), mode=data.get("mode", "standard")
+        )
+    except ValueError as exc:
+        return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
+    except ApiError as exc:
+        return error_response(exc)
+    return json_response({"ids": ids}, status=201)
+
+
+ROUTES = [
+    Route("/_emulator/notifications", notifications, methods=["GET"]),
+    Route("/_emulator/incidents/bulk", bulk, methods=["POST"]),
+]
+
+
+def mount(app: Starlette) -> Starlette:
+    """Add these endpoints to an emulator app that does not serve them yet (a no-op once create_app does)."""
+    paths = {getattr(r, "path", None) for r in app.router.routes}
+    if "/v2/incidents" in paths:
+        return app
+    for method, path, scope_name, write, handler in ENDPOINTS:
+
+        async def endpoint(request: Request, s: str = scope_name, w: bool = write, h: Any = handler) -> Response:
+            return await _emulator(request).dispatch(request, s, w, h)
+
+        app.router.routes.append(Route(path, endpoint, methods=[method]))
+    app.router.routes.extend(ROUTES)
+    return app

@@ -60,6 +60,7 @@ class IncidentIO(ApiCore):
                     task.add_done_callback(finished)
                     tasks.append(task)
                 self._progress(done, len(tasks))
+            self._progress(done, len(tasks))  # the list is complete: the total is final
             routes = await asyncio.gather(*tasks)
         except BaseException:
             # Stop the GETs still running and collect every outcome, so no task is left behind unobserved.

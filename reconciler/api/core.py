@@ -173,13 +173,14 @@ class ApiCore:
 
     def _transport_failure(self, method: str, path: str, exc: httpx.HTTPError) -> TransportFailure:
         kind = type(exc).__name__
+        shown = self.scrub(path)
         detail = self.scrub(str(exc)) or "no details"
         if isinstance(exc, _NOT_SENT):
-            text = f"could not reach incident.io for {method} {path} ({kind}: {detail})"
-            return TransportFailure(text, sent=False, method=method, path=self.scrub(path))
+            text = f"could not reach incident.io for {method} {shown} ({kind}: {detail})"
+            return TransportFailure(text, sent=False, method=method, path=shown)
         outcome = "it is unknown whether it was applied" if method not in SAFE_METHODS else "no data was received"
-        text = f"{method} {path} got no answer from incident.io ({kind}: {detail}); {outcome}"
-        return TransportFailure(self.scrub(text), sent=True, method=method, path=self.scrub(path))
+        text = f"{method} {shown} got no answer from incident.io ({kind}: {detail}); {outcome}"
+        return TransportFailure(text, sent=True, method=method, path=shown)
 
     def _http_error(self, method: str, path: str, response: httpx.Response) -> ApiError:
         try:
@@ -199,12 +200,16 @@ class ApiCore:
             response.status_code,
             method,
             self.scrub(path),
-            code=_text(first.get("code")),
-            field=_text(field),
+            code=self._text(first.get("code")),
+            field=self._text(field),
             detail=self.scrub("; ".join(messages)) if messages else None,
-            request_id=_text(request_id or response.headers.get("x-request-id")),
+            request_id=self._text(request_id or response.headers.get("x-request-id")),
             retry_after=retry_after,
         )
+
+    def _text(self, value: Any) -> str | None:
+        """A string taken from a response, scrubbed (a server may echo the request, key included)."""
+        return self.scrub(value) if isinstance(value, str) and value else None
 
     async def iter_pages(
         self, path: str, item_key: str, *, page_size: int, params: Mapping[str, Any] | None = None
@@ -248,10 +253,6 @@ def expect(body: Any, key: str, method: str, path: str) -> Any:
 def segment(value: str) -> str:
     """An id as one URL path segment (no `/` or `..` can leave it)."""
     return quote(value, safe="")
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _secret_forms(key: str) -> tuple[str, ...]:

@@ -19,6 +19,9 @@ INCIDENT_TYPES_VIEW = "incident_types.view"
 CUSTOM_FIELDS_VIEW = "custom_fields.view"
 USERS_VIEW = "users.view"
 CATALOG_ENTRIES_VIEW = "catalog_entries.view"  # GET /v3/teams
+INCIDENTS_VIEW = "incidents.view"
+INCIDENTS_CREATE = "incidents.create"
+INCIDENTS_EDIT = "incidents.edit"  # assumption: the spec gives `Incidents V2#Edit` no x-rbac-scopes
 
 ALL_SCOPES: tuple[str, ...] = (
     ALERT_ROUTES_VIEW,
@@ -34,6 +37,9 @@ ALL_SCOPES: tuple[str, ...] = (
     CUSTOM_FIELDS_VIEW,
     USERS_VIEW,
     CATALOG_ENTRIES_VIEW,
+    INCIDENTS_VIEW,
+    INCIDENTS_CREATE,
+    INCIDENTS_EDIT,
 )
 READ_SCOPES: tuple[str, ...] = tuple(s for s in ALL_SCOPES if s.endswith((".view", ".read")))
 WRITE_SCOPES: tuple[str, ...] = tuple(s for s in ALL_SCOPES if s not in READ_SCOPES)

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from reconciler.emulator import control, lookups_api, routes_api
+from reconciler.emulator import control, incidents, lookups_api, routes_api
 from reconciler.emulator.errors import ApiError, Problem, error_response
 from reconciler.emulator.runtime import DROP_SCOPE_KEY, Emulator, Handler
 from reconciler.emulator.settings import EmulatorSettings
@@ -80,9 +80,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(state: EmulatorState | None = None, *, settings: EmulatorSettings | None = None) -> Starlette:
     """The emulator app holding `state` (default: the example organisation); `app.state.emulator` is its runtime."""
     routes: list[BaseRoute] = []
-    for method, path, scope_name, write, handler in (*routes_api.ENDPOINTS, *lookups_api.ENDPOINTS):
+    for method, path, scope_name, write, handler in (
+        *routes_api.ENDPOINTS,
+        *lookups_api.ENDPOINTS,
+        *incidents.ENDPOINTS,
+    ):
         routes.append(Route(path, _endpoint(scope_name, write, handler), methods=[method]))
     routes.extend(control.ROUTES)
+    routes.extend(incidents.ROUTES)
     app = EmulatorApp(
         routes=routes,
         exception_handlers={HTTPException: _http_error},

@@ -16,7 +16,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from reconciler.emulator import EmulatorSettings, EmulatorState, create_app
-from reconciler.emulator.incidents import SCOPES, mount, seed_incidents, store
+from reconciler.emulator.incidents import SCOPES, seed_incidents, store
 
 ADMIN = "test-admin"
 READER = "test-reader"
@@ -89,7 +89,7 @@ class TestClient:
 
 def org_app() -> Any:
     settings_ = EmulatorSettings(rate_limit_enabled=False)
-    return mount(create_app(EmulatorState.from_dict(ORG), settings=settings_))
+    return create_app(EmulatorState.from_dict(ORG), settings=settings_)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -26,11 +25,9 @@ from starlette.routing import Route
 from reconciler.emulator.errors import ApiError, Problem, error_response, json_response
 from reconciler.emulator.routes_api import page_size_param
 from reconciler.emulator.runtime import Call, Emulator
+from reconciler.emulator.scopes import INCIDENTS_CREATE, INCIDENTS_EDIT, INCIDENTS_VIEW
 from reconciler.emulator.state import Obj, now_iso
 
-INCIDENTS_VIEW = "incidents.view"
-INCIDENTS_CREATE = "incidents.create"
-INCIDENTS_EDIT = "incidents.edit"  # assumption: the spec gives Edit no scope
 SCOPES = (INCIDENTS_VIEW, INCIDENTS_CREATE, INCIDENTS_EDIT)
 PAGE_MAX = 250
 MODES = ("standard", "retrospective", "test", "tutorial")
@@ -371,18 +368,3 @@ ROUTES = [
     Route("/_emulator/notifications", notifications, methods=["GET"]),
     Route("/_emulator/incidents/bulk", bulk, methods=["POST"]),
 ]
-
-
-def mount(app: Starlette) -> Starlette:
-    """Add these endpoints to an emulator app that does not serve them yet (a no-op once create_app does)."""
-    paths = {getattr(r, "path", None) for r in app.router.routes}
-    if "/v2/incidents" in paths:
-        return app
-    for method, path, scope_name, write, handler in ENDPOINTS:
-
-        async def endpoint(request: Request, s: str = scope_name, w: bool = write, h: Any = handler) -> Response:
-            return await _emulator(request).dispatch(request, s, w, h)
-
-        app.router.routes.append(Route(path, endpoint, methods=[method]))
-    app.router.routes.extend(ROUTES)
-    return app

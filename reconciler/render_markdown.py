@@ -135,8 +135,10 @@ def _banner(plan: Plan) -> str:
         return ""
     names = ", ".join(f"<b>{escape(c.name)}</b>" for c in deletes[:MAX_LISTED])
     more = f" and {len(deletes) - MAX_LISTED} more" if len(deletes) > MAX_LISTED else ""
-    noun = "route will be deleted" if len(deletes) == 1 else "routes will be deleted"
-    return f"> [!CAUTION]\n> **{len(deletes)} {noun}:** {names}{more}. Alerts they matched will fall to other routes."
+    noun, pronoun = ("route will be deleted", "it") if len(deletes) == 1 else ("routes will be deleted", "they")
+    return (
+        f"> [!CAUTION]\n> **{len(deletes)} {noun}:** {names}{more}. Alerts {pronoun} matched will fall to other routes."
+    )
 
 
 def _context_line(plan: Plan, checksum: str, context: CommentContext | None) -> str:
@@ -200,7 +202,7 @@ def render_plan_markdown(
     rows = [_row(c) for c in changes]
     details = [_details(c) for c in changes]
     unmanaged = _listing(
-        f"{len(plan.unmanaged)} unmanaged live routes (no file; kept, not deleted)",
+        f"{len(plan.unmanaged)} unmanaged live route{'' if len(plan.unmanaged) == 1 else 's'} (no file; kept)",
         [f"{escape(r.name)} (<code>{escape(r.route_id, limit=40)}</code>)" for r in plan.unmanaged],
     )
     noun = "warning" if len(plan.warnings) == 1 else "warnings"

@@ -1,0 +1,225 @@
+"""The PR plan comment: golden files for the layouts reviewers see, and properties no route name can break.
+
+Update the golden files after an intended change with `UPDATE_GOLDEN=1 pytest tests/test_render_markdown.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.drift import build_drift_report
+from reconciler.errors import Location, Problem
+from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
+from reconciler.render_markdown import (
+    GITHUB_LIMIT,
+    CommentContext,
+    checksum_from_comment,
+    escape,
+    plan_marker,
+    render_drift_markdown,
+    render_plan_markdown,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+CHECKSUM = "6b1ec09a" + "0" * 56
+CONTEXT = CommentContext(
+    environment="prod",
+    head_sha="9f3c2e1a0b1c2d3e",
+    base_ref="main",
+    run_url="https://github.com/acme/routes/actions/runs/9911",
+)
+
+
+def _doc(name: str, path: str = "Platform – primary", *, enabled: bool = True) -> dict[str, object]:
+    return {
+        "name": name,
+        "enabled": enabled,
+        "alert_sources": [{"alert_source": "Datadog (prod)"}],
+        "escalation_config": {"auto_cancel_escalations": True, "escalation_targets": [{"escalation_paths": [path]}]},
+    }
+
+
+def _create(name: str) -> Change:
+    return Change(Action.CREATE, name, source=f"routes/{name.lower().replace(' ', '-')}.yaml", desired_doc=_doc(name))
+
+
+def _update(name: str, version: int = 7) -> Change:
+    return Change(
+        Action.UPDATE,
+        name,
+        route_id=f"01J9{version:022d}",
+        live_version=version,
+        source=f"routes/{name.lower().replace(' ', '-')}.yaml",
+        live_doc=_doc(name, "Platform – secondary"),
+        desired_doc=_doc(name),
+        fields=(FieldChange("escalation_config.escalation_targets", ["Platform – secondary"], ["Platform – primary"]),),
+    )
+
+
+def _delete(name: str, version: int = 12) -> Change:
+    return Change(Action.DELETE, name, route_id="01J8" + "Q" * 22, live_version=version, live_doc=_doc(name))
+
+
+def _check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_no_changes_is_one_line() -> None:
+    text = render_plan_markdown(Plan(in_sync=24, live_count=24), checksum=CHECKSUM, context=CONTEXT)
+    _check_golden("plan_no_changes.md", text)
+    assert text.splitlines()[1:] == ["✅ **No changes** · <code>prod</code> (24 routes in sync)"]
+
+
+def test_creates_updates_and_deletes_together() -> None:
+    plan = Plan(
+        changes=(_create("Payments API"), _update("Datadog P1"), _update("Checkout SLO burn", 3), _delete("Legacy")),
+        unmanaged=(LiveRouteSummary("01JX" + "0" * 22, "Hand-made route", 2),),
+        in_sync=20,
+        live_count=24,
+        warnings=(Problem(Location("routes/checkout-slo-burn.yaml", 14, 7), "$.conditions", "case-sensitive"),),
+    )
+    text = render_plan_markdown(plan, checksum=CHECKSUM, context=CONTEXT)
+    _check_golden("plan_mixed.md", text)
+    assert text.index("[!CAUTION]") < text.index("Safety checks") < text.index("| 🔄 |") < text.index("<details>")
+    assert "1 to create, 2 to update, 1 to delete" in text.splitlines()[1]
+
+
+def test_a_deletion_gets_a_banner_above_everything() -> None:
+    plan = Plan(changes=(_delete("Legacy Pingdom → Web"),), in_sync=23, live_count=24)
+    text = render_plan_markdown(plan, checksum=CHECKSUM, context=CONTEXT)
+    _check_golden("plan_deletion.md", text)
+    body = text.split("\n", 3)[3]  # after the marker, title and blank line
+    assert body.split("\n\n")[1].startswith("> [!CAUTION]\n> **1 route will be deleted:** <b>Legacy Pingdom → Web</b>")
+
+
+def test_safety_checks_show_a_forced_plan_over_the_limits() -> None:
+    plan = Plan(changes=tuple(_update(f"Route {i}", i) for i in range(4)), in_sync=6, live_count=10)
+    text = render_plan_markdown(plan, checksum=CHECKSUM)
+    assert "❌ updates 4/10 (40%, limit 30%, forced)" in text
+    assert "✅ deletes 0/10 (0%, limit 30%)" in text
+
+
+def test_300_routes_are_cut_to_fit_and_say_where_the_full_plan_is() -> None:
+    changes = [_update(f"Route {i:03d} with a fairly long descriptive name", i + 1) for i in range(200)]
+    changes += [_delete(f"Old route {i:03d}", i + 1) for i in range(100)]
+    plan = Plan(changes=tuple(changes), in_sync=0, live_count=300)
+    text = render_plan_markdown(plan, checksum=CHECKSUM, context=CONTEXT)
+    _check_golden("plan_300_routes.md", text)
+    assert len(text) <= 60_000
+    assert "This comment is cut to fit GitHub's size limit" in text
+    assert "The full plan is the <code>plan.json</code> artifact and the job summary of [this run](" in text
+    assert "> **100 routes will be deleted:**" in text and "and 90 more" in text
+    assert text.count("<details>") == text.count("</details>") > 0
+    assert checksum_from_comment(text) == f"sha256:{CHECKSUM}"
+
+
+@pytest.mark.parametrize("budget", [3_000, 8_000, 20_000, 65_536, 1_000_000])
+def test_every_budget_is_respected(budget: int) -> None:
+    changes = tuple(_update(f"Route {i:03d}", i + 1) for i in range(300))
+    text = render_plan_markdown(Plan(changes=changes, live_count=300), checksum=CHECKSUM, budget=budget)
+    assert len(text) <= min(budget, GITHUB_LIMIT)
+    assert "[!NOTE]" in text  # always cut at these sizes, and says so
+
+
+def test_a_hostile_route_name_renders_harmlessly() -> None:
+    name = (
+        "<img src=x onerror=alert(1)> **bold** _it_ `code` [link](https://evil.example) | pipe @acme/oncall </details>"
+    )
+    hostile = Change(
+        Action.UPDATE,
+        name,
+        route_id="01J9HOSTILE",
+        live_version=1,
+        source="routes/hostile.yaml",
+        live_doc={"name": name, "message_template": "```\n</details>"},
+        desired_doc={"name": name, "message_template": "````\n</details><script>"},
+        fields=(FieldChange("message_template", "a", "b"),),
+    )
+    text = render_plan_markdown(Plan(changes=(hostile,), live_count=3, in_sync=2), checksum=CHECKSUM)
+    _check_golden("plan_hostile_name.md", text)
+    outside = _outside_code(text)
+    for raw in ("<img", "**bold**", "_it_", "`code`", "[link]", "@acme", "<script>"):
+        assert raw not in outside
+    assert outside.count("<details>") == outside.count("</details>") == 1
+    assert "| pipe" not in outside  # the pipe cannot split the table row
+
+
+def _outside_code(text: str) -> str:
+    """The text with every fenced block removed (fences close only on a line of at least as many backticks)."""
+    out, fence = [], None
+    for line in text.splitlines():
+        match = re.match(r"^ {0,3}(`{3,})", line)
+        if fence is None and match:
+            fence = match.group(1)
+        elif fence is not None and match and len(match.group(1)) >= len(fence) and not line.strip("`").strip():
+            fence = None
+        elif fence is None:
+            out.append(line)
+    assert fence is None, "a code block was left open"
+    return "\n".join(out)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_escaped_text_has_no_markup(text: str) -> None:
+    out = escape(text)
+    assert not set("<>`|[]*_\n\r\\~$") & set(out)
+    assert re.search(r"@(?!&#8203;)", out) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(list(Action)), st.text(min_size=1, max_size=80)), max_size=12),
+    st.text(max_size=200),
+)
+def test_any_names_and_values_keep_the_structure(items: list[tuple[Action, str]], value: str) -> None:
+    changes = []
+    for i, (action, name) in enumerate(items):
+        doc = {"name": name, "message_template": value}
+        changes.append(
+            Change(
+                action,
+                name,
+                route_id=None if action is Action.CREATE else f"id{i}",
+                live_version=None if action is Action.CREATE else i,
+                live_doc=None if action is Action.CREATE else {**doc, "enabled": False},
+                desired_doc=None if action is Action.DELETE else doc,
+                fields=(FieldChange("enabled", False, True),),
+            )
+        )
+    text = render_plan_markdown(Plan(changes=tuple(changes), live_count=len(changes)), checksum=CHECKSUM)
+    outside = _outside_code(text)
+    assert outside.count("<details>") == outside.count("</details>")
+    assert outside.count("<summary>") == outside.count("</summary>")
+    assert len(text) <= GITHUB_LIMIT
+
+
+def test_marker_round_trip_and_rejects_non_checksums() -> None:
+    assert checksum_from_comment(plan_marker(CHECKSUM) + "\nbody") == f"sha256:{CHECKSUM}"
+    assert checksum_from_comment("no marker") is None
+    with pytest.raises(ValueError):
+        plan_marker("--> <script>")
+
+
+def test_drift_markdown() -> None:
+    plan = Plan(
+        changes=(_create("New in git"), _update("Datadog P1")),
+        unmanaged=(LiveRouteSummary("01JX", "Hand-made", 2),),
+        in_sync=5,
+        live_count=8,
+    )
+    text = render_drift_markdown(build_drift_report(plan))
+    _check_golden("drift.md", text)
+    assert render_drift_markdown(build_drift_report(Plan(in_sync=5))) == (
+        "<!-- reconciler:drift -->\n✅ **No drift**: 5 routes match git.\n"
+    )

@@ -1,0 +1,92 @@
+"""Step 5, diff: what differs between a desired and a live route, in the file format a reviewer reads.
+
+Pure: no I/O. deepdiff compares the canonical payloads (equal ⇔ no change); each difference it finds between the two
+routes written as files (names, defaults spelled out) is reported at a readable depth: into mappings and into lists
+of mappings of the same length (`alert_sources[0].conditions[0]`), but a list of scalars (`values`), a list whose
+length changed, or a value that changed type is reported whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler.document import full_document
+from reconciler.model import Catalog, FieldChange
+from reconciler.normalize import canonicalize
+
+_MISSING = object()
+Path = tuple[str | int, ...]
+
+
+def _child(value: Any, part: str | int) -> Any:
+    if isinstance(part, int):
+        return value[part] if isinstance(value, list) and -len(value) <= part < len(value) else _MISSING
+    return value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+
+
+def _readable(path: list[Any], old: Any, new: Any) -> Path:
+    """`path` cut back to the depth at which a reviewer should see the change."""
+    kept: list[str | int] = []
+    for part in path:
+        if isinstance(part, int):
+            same_shape = isinstance(old, list) and isinstance(new, list) and len(old) == len(new)
+            if not same_shape or not all(isinstance(item, dict) for item in [*old, *new]):
+                break
+        elif not (isinstance(old, dict) and isinstance(new, dict)):
+            break
+        kept.append(part)
+        old, new = _child(old, part), _child(new, part)
+    return tuple(kept)
+
+
+def _at(value: Any, path: Path) -> Any:
+    for part in path:
+        value = _child(value, part)
+    return None if value is _MISSING else value
+
+
+def format_field(path: Path) -> str:
+    """`("alert_sources", 0, "conditions")` → `alert_sources[0].conditions`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _changed_paths(old: Any, new: Any) -> set[Path]:
+    tree = DeepDiff(old, new, view="tree", ignore_order=False, verbose_level=2)
+    paths: set[Path] = set()
+    for report in tree.values():
+        for level in report:
+            paths.add(_readable(level.path(output_format="list"), old, new))
+    return paths
+
+
+def _order(document: Mapping[str, Any]) -> Any:
+    keys = list(document)
+
+    def key(path: Path) -> tuple[Any, ...]:
+        head = keys.index(path[0]) if path and path[0] in keys else len(keys)
+        return (head, *((0, p, "") if isinstance(p, int) else (1, 0, p) for p in path[1:]))
+
+    return key
+
+
+def diff_payloads(desired: Mapping[str, Any], live: Mapping[str, Any], catalog: Catalog) -> tuple[FieldChange, ...]:
+    """The fields that differ (`old` live, `new` desired, file format with names); empty exactly when in sync."""
+    want, have = canonicalize(desired, catalog), canonicalize(live, catalog)
+    if not DeepDiff(have, want, ignore_order=False):
+        return ()
+    new_doc, old_doc = full_document(want, catalog), full_document(have, catalog)
+    paths = _changed_paths(old_doc, new_doc)
+    if not paths:
+        # Two payloads that only differ in ids the catalog cannot tell apart: show the payload fields themselves.
+        old_doc, new_doc = have, want
+        paths = _changed_paths(have, want)
+    if () in paths:
+        paths = {()}
+    ordered = sorted(paths, key=_order({**new_doc, **old_doc}))
+    return tuple(FieldChange(path=format_field(p) or "$", old=_at(old_doc, p), new=_at(new_doc, p)) for p in ordered)

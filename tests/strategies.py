@@ -1,0 +1,435 @@
+"""Hypothesis strategies for alert-route payloads, the example organisation's catalog, and a simulated server echo.
+
+Shared by the normalize/resolve/diff tests and the plan/apply convergence tests. `route_payloads(catalog)` draws
+create payloads as a client might send them: ids from the catalog, operations the server rewrites (`one_of` on text
+subjects, `contains` on catalog subjects), escalation-path targets it echoes into `users`, rich-text templates,
+expressions, and omitted optional keys. `server_echo` turns a payload into the `AlertRouteV2` incident.io returns.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from hypothesis import strategies as st
+
+from reconciler.model import Catalog, Entity
+from reconciler.normalize import rewrite_operation
+from reconciler.richtext import template_to_doc
+
+# The example organisation (docs/example-organisation.md); ids follow ../shared/notes/INCIDENT_IO_API.md §1.3.
+AM_PROD = "01KHSNW67SZJ1KGWEMA9C0GPT7"
+CHECKLY_PROD = "01HZ7GE7CASMF15RWV1QFCMKTQ"
+ATTR_SEVERITY = "01JQ3ZATTRSEVERITY00000001"
+ATTR_BRANCH = "01JQ3ZATTRBRANCH0000000001"
+ENG_ONCALL = "01JPQNFD3RWAAY2V83QQ80D1ZV"
+SEV_CRITICAL = "01JQ3ZSEVCRITICAL00000001"
+SEV_MAJOR = "01JQ3ZSEVMAJOR00000000001"
+TYPE_PROD = "01JQ3ZINCTYPEPROD00000001"
+CF_AFFECTED = "01JQ3ZCFAFFECTEDSVC000001"
+TEAM_PLATFORM = "01HZ7TEAMPLATFORM000000001"
+USER_ONCALL = "01JQ3ZUSERONCALL000000001"
+
+EXAMPLE_CATALOG = Catalog(
+    alert_sources=(
+        Entity(AM_PROD, "Alertmanager (Production)", {"source_type": "alertmanager"}),
+        Entity(CHECKLY_PROD, "Checkly (Production)", {"source_type": "checkly"}),
+        Entity("01JQ3ZSRCAMSTAGING0000001", "Alertmanager (Staging)", {"source_type": "alertmanager"}),
+        Entity("01JQ3ZSRCCHECKLYSTAGING01", "Checkly (Staging)", {"source_type": "checkly"}),
+        Entity("01JQ3ZSRCSEV0EMAIL0000001", "sev0@ Email", {"source_type": "email"}),
+        Entity("01JQ3ZSRCGRAFANACLOUD0001", "Grafana Cloud", {"source_type": "grafana"}),
+        Entity("01JQ3ZSRCPLANETSCALE00001", "PlanetScale", {"source_type": "http"}),
+        Entity("01JQ3ZSRCAXIOM00000000001", "Axiom", {"source_type": "http"}),
+        Entity("01JQ3ZSRCSTATUSPAGEVIEWS1", "Status Page Views", {"source_type": "http"}),
+    ),
+    alert_attributes=(
+        Entity(ATTR_SEVERITY, "severity", {"type": "String"}),
+        Entity(ATTR_BRANCH, "branch", {"type": "String"}),
+    ),
+    escalation_paths=(Entity(ENG_ONCALL, "Engineering On-Call"),),
+    severities=(
+        Entity(SEV_CRITICAL, "Critical", {"rank": 3}),
+        Entity(SEV_MAJOR, "Major", {"rank": 2}),
+        Entity("01JQ3ZSEVMINOR00000000001", "Minor", {"rank": 1}),
+    ),
+    incident_types=(Entity("01JQ3ZINCTYPEDEFAULT00001", "Default", {"is_default": True}), Entity(TYPE_PROD, "Production Outage")),
+    custom_fields=(Entity(CF_AFFECTED, "Affected Service", {"field_type": "text"}),),
+    users=(Entity(USER_ONCALL, "oncall@example.com"), Entity("01JQ3ZUSERADMIN0000000001", "admin@example.com")),
+    teams=(Entity(TEAM_PLATFORM, "Platform"), Entity("01HZ7TEAMDATABASE000000001", "Database")),
+    slack_channels={"#alerts": "C07ALERTS01", "#alerts-staging": "C07STAGING1"},
+)
+
+# The example organisation plus attributes of every kind the server treats specially, for property tests.
+PROPERTY_CATALOG = Catalog(
+    **{
+        **{f: getattr(EXAMPLE_CATALOG, f) for f in EXAMPLE_CATALOG.__dataclass_fields__},
+        "alert_attributes": (
+            *EXAMPLE_CATALOG.alert_attributes,
+            Entity("01JQ3ZATTRSERVICE000000001", "service", {"type": 'CatalogEntry["01JQ3ZCATTYPESVC000000001"]'}),
+            Entity("01JQ3ZATTRRUNBOOK000000001", "runbook", {"type": "Link"}),
+            Entity("01JQ3ZATTRSUMMARY000000001", "summary", {"type": "TemplatedText"}),
+            Entity("01JQ3ZATTRCOUNT00000000001", "count", {"type": "Number"}),
+        ),
+    }
+)
+
+_WORDS = ("critical", "warning", "info", "main", "db", "checkout", "eu-west-1", "99.9%", "a b", "ünïcode", "")
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+
+
+def _ids(entities: tuple[Entity, ...]) -> st.SearchStrategy[str]:
+    return st.sampled_from([e.id for e in entities]) if entities else st.just("01UNKNOWN")
+
+
+def _literals() -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(_WORDS), _TEXT)
+
+
+def _references(catalog: Catalog) -> st.SearchStrategy[str]:
+    builtin = ["alert.title", "alert.description", "alert.source_url"]
+    return st.sampled_from(builtin + [f"alert.attributes.{a.id}" for a in catalog.alert_attributes])
+
+
+def _value(catalog: Catalog, literals: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        literals.map(lambda v: {"literal": v}),
+        _references(catalog).map(lambda r: {"reference": r}),
+    )
+
+
+def bindings(catalog: Catalog, literals: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """`{value}` or `{array_value}` of literals (from `literals`) and references."""
+    values = _value(catalog, literals if literals is not None else _literals())
+    return st.one_of(
+        values.map(lambda v: {"value": v}),
+        st.lists(values, max_size=3).map(lambda vs: {"array_value": vs}),
+        st.lists(literals or _literals(), min_size=1, max_size=3).map(
+            lambda vs: {"array_value": [{"literal": v} for v in vs]}
+        ),
+    )
+
+
+def _id_binding(ids: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.lists(ids, min_size=1, max_size=2).map(lambda vs: {"array_value": [{"literal": v} for v in vs]}),
+        ids.map(lambda v: {"value": {"literal": v}}),
+    )
+
+
+_OPERATIONS = ("one_of", "contains", "is_set", "is_blank", "is", "contains_one_of", "name_contains", "starts_with")
+
+
+@st.composite
+def conditions(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
+    operation = draw(st.sampled_from(_OPERATIONS))
+    params: list[dict[str, Any]] = []
+    if operation not in ("is_set", "is_blank"):
+        params = draw(st.lists(bindings(catalog), min_size=1, max_size=2))
+    return {"subject": draw(_references(catalog)), "operation": operation, "param_bindings": params}
+
+
+def condition_groups(catalog: Catalog, max_size: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
+    group = st.lists(conditions(catalog), max_size=3).map(lambda cs: {"conditions": cs})
+    return st.lists(group, max_size=max_size)
+
+
+def _template_strings(catalog: Catalog) -> st.SearchStrategy[str]:
+    text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="{}"), max_size=8)
+    part = st.one_of(text, _references(catalog).map(lambda r: "{{ " + r + " }}"))
+    return st.lists(part, max_size=4).map("".join)
+
+
+def rich_text(catalog: Catalog) -> st.SearchStrategy[str]:
+    """A rich-text document: usually one a template string expresses, sometimes one it cannot (two paragraphs)."""
+    raw = _template_strings(catalog).map(
+        lambda t: json.dumps({"type": "doc", "content": [{"type": "paragraph"}, *json.loads(template_to_doc(t))["content"]]})
+    )
+    return st.one_of(_template_strings(catalog).map(template_to_doc), raw)
+
+
+def _text_field(catalog: Catalog) -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.just({"autogenerated": True}),
+        rich_text(catalog).map(lambda d: {"autogenerated": False, "binding": {"value": {"literal": d}}}),
+    )
+
+
+@st.composite
+def incident_templates(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["name"] = draw(_text_field(catalog))
+    if draw(st.booleans()):
+        out["summary"] = draw(_text_field(catalog))
+    if draw(st.booleans()):
+        binding = draw(_id_binding(_ids(catalog.severities)))
+        out["severity"] = {"binding": binding, "merge_strategy": draw(st.sampled_from(["first-wins", "max"]))}
+    if draw(st.booleans()):
+        out["incident_type"] = {"binding": {"value": {"literal": draw(_ids(catalog.incident_types))}}}
+    if draw(st.booleans()):
+        out["start_in_triage"] = {"binding": {"value": {"literal": draw(st.sampled_from(["true", "false"]))}}}
+    if draw(st.booleans()):
+        out["incident_mode"] = {"binding": {"value": {"literal": draw(st.sampled_from(["standard", "test"]))}}}
+    if draw(st.booleans()):
+        out["membership_teams"] = {"binding": draw(_id_binding(_ids(catalog.teams)))}
+    if draw(st.booleans()):
+        out["workspace"] = {"binding": {"value": {"literal": "T0123456"}}}
+    fields = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "custom_field_id": _ids(catalog.custom_fields),
+                    "binding": bindings(catalog),
+                    "merge_strategy": st.sampled_from(["first-wins", "last-wins", "append"]),
+                }
+            ),
+            max_size=2,
+        )
+    )
+    if fields:
+        out["custom_fields"] = fields
+    return out
+
+
+@st.composite
+def expressions(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
+    returns = {"array": draw(st.booleans()), "type": draw(st.sampled_from(["String", 'CatalogEntry["01JQ3ZCATTYPETEAM0001"]']))}
+    operation = draw(
+        st.sampled_from(
+            [
+                {"operation_type": "navigate", "navigate": {"reference": 'catalog_attribute["01JQ3ZCATATTROWNER0001"]'}},
+                {"operation_type": "filter", "filter": {"condition_groups": draw(condition_groups(catalog, 1))}},
+                {"operation_type": "parse", "parse": {"source": "metadata.team", "returns": returns}},
+                {
+                    "operation_type": "branches",
+                    "branches": {
+                        "branches": [
+                            {"condition_groups": draw(condition_groups(catalog, 1)), "result": draw(bindings(catalog))}
+                        ],
+                        "returns": returns,
+                    },
+                },
+                {"operation_type": "count"},
+            ]
+        )
+    )
+    out = {
+        "label": draw(st.sampled_from(["Service owning team", "Team"])),
+        "reference": draw(st.sampled_from(["3f1c9a2b", "a1b2c3d4"])),
+        "root_reference": draw(_references(catalog)),
+        "operations": [operation],
+    }
+    if draw(st.booleans()):
+        out["else_branch"] = {"result": draw(bindings(catalog))}
+    return out
+
+
+@st.composite
+def escalation_targets(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["paths", "users", "both"]))
+    out: dict[str, Any] = {}
+    if kind in ("paths", "both"):
+        out["escalation_paths"] = draw(_id_binding(_ids(catalog.escalation_paths)))
+    if kind in ("users", "both"):
+        out["users"] = draw(_id_binding(_ids(catalog.users)))
+    return out
+
+
+def _channel_ids(catalog: Catalog) -> st.SearchStrategy[str]:
+    return st.sampled_from([*catalog.slack_channels.values(), "C0RAWCHANNEL"])
+
+
+@st.composite
+def channel_configs(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
+    out: dict[str, Any] = {"condition_groups": draw(condition_groups(catalog, 1))}
+    visibility = st.sampled_from(["public", "private"])
+    if draw(st.booleans()):
+        channels = draw(st.lists(_channel_ids(catalog), min_size=1, max_size=2))
+        target: dict[str, Any] = {"binding": {"array_value": [{"literal": c} for c in channels]}}
+        if draw(st.booleans()):
+            target["channel_visibility"] = draw(visibility)
+        out["slack_targets"] = target
+    else:
+        binding = {"array_value": [{"literal": "19:abc@thread.tacv2"}]}
+        out["ms_teams_targets"] = {"binding": binding, "channel_visibility": draw(visibility)}
+    return out
+
+
+@st.composite
+def route_payloads(draw: st.DrawFn, catalog: Catalog = PROPERTY_CATALOG, name: str | None = None) -> dict[str, Any]:
+    """A create payload as a client might send it (not necessarily canonical)."""
+    payload: dict[str, Any] = {
+        "name": name if name is not None else draw(st.text(st.characters(codec="ascii", categories=("L", "N")), min_size=1, max_size=16)),
+        "alert_sources": draw(
+            st.lists(
+                st.fixed_dictionaries(
+                    {"alert_source_id": _ids(catalog.alert_sources), "condition_groups": condition_groups(catalog)}
+                ),
+                max_size=3,
+            )
+        ),
+        "condition_groups": draw(condition_groups(catalog)),
+    }
+    optional: dict[str, st.SearchStrategy[Any]] = {
+        "enabled": st.booleans(),
+        "is_private": st.booleans(),
+        "owning_team_ids": st.lists(_ids(catalog.teams), max_size=2, unique=True),
+        "expressions": st.lists(expressions(catalog), max_size=1),
+        "channel_config": st.lists(channel_configs(catalog), max_size=2),
+        "escalation_config": st.fixed_dictionaries(
+            {"auto_cancel_escalations": st.booleans(), "escalation_targets": st.lists(escalation_targets(catalog), max_size=2)}
+        ),
+        "incident_config": st.fixed_dictionaries(
+            {
+                "enabled": st.booleans(),
+                "auto_decline_enabled": st.booleans(),
+                "condition_groups": condition_groups(catalog, 1),
+                "defer_time_seconds": st.sampled_from([0, 60]),
+                "grouping_keys": st.lists(_references(catalog).map(lambda r: {"reference": r}), max_size=2),
+                "grouping_window_seconds": st.sampled_from([0, 1800, 3600]),
+            },
+            optional={"auto_relate_grouped_alerts": st.booleans()},
+        ),
+        "incident_template": incident_templates(catalog),
+        "message_template": st.just({"value": {"literal": "01JQ3ZMSGTEMPLATE00000001"}}),
+    }
+    for key, strategy in optional.items():
+        if draw(st.booleans()):
+            payload[key] = draw(strategy)
+    return payload
+
+
+# --- what incident.io sends back -------------------------------------------------------------------------------
+
+
+def _label(catalog: Catalog, value: Mapping[str, Any]) -> dict[str, Any]:
+    names = {e.id: e.name for field in ("alert_sources", "escalation_paths", "severities", "teams", "users") for e in getattr(catalog, field)}
+    literal = value.get("literal")
+    label = names.get(literal, literal) if literal is not None else f"Alert → {value.get('reference')}"
+    out = {"label": label, **value}
+    if isinstance(literal, str) and literal.startswith('{"'):
+        # The server labels every variable and answers with its own key order, HTML-escaped.
+        doc = json.loads(literal)
+        for paragraph in doc.get("content", []):
+            for node in paragraph.get("content", []):
+                if node.get("type") == "varSpec":
+                    node["attrs"] = {"label": "Alert → " + node["attrs"]["name"], **node["attrs"]}
+        out["literal"] = html.escape(json.dumps(doc), quote=True)
+    return out
+
+
+def _echo_binding(catalog: Catalog, binding: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "value" in binding:
+        out["value"] = _label(catalog, binding["value"])
+    if "array_value" in binding:
+        out["array_value"] = [_label(catalog, v) for v in binding["array_value"]]
+    return out
+
+
+def _echo_groups(catalog: Catalog, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "conditions": [
+                {
+                    "subject": {"label": "Alert → " + c["subject"], "reference": c["subject"]},
+                    "operation": {"label": "is one of", "value": rewrite_operation(c["subject"], c["operation"], catalog)},
+                    "param_bindings": [_echo_binding(catalog, b) for b in c["param_bindings"]],
+                }
+                for c in g["conditions"]
+            ]
+        }
+        for g in groups
+    ]
+
+
+def _echo_expression(catalog: Catalog, expression: Mapping[str, Any]) -> dict[str, Any]:
+    returns = {"array": False, "type": "String"}
+    operations = []
+    for op in expression["operations"]:
+        echoed = {**op, "returns": returns}
+        if "navigate" in op:
+            echoed["navigate"] = {**op["navigate"], "reference_label": "Owner"}
+        if "filter" in op:
+            echoed["filter"] = {"condition_groups": _echo_groups(catalog, op["filter"]["condition_groups"])}
+        if "branches" in op:
+            branches = [
+                {"condition_groups": _echo_groups(catalog, b["condition_groups"]), "result": _echo_binding(catalog, b["result"])}
+                for b in op["branches"]["branches"]
+            ]
+            echoed["branches"] = {"branches": branches, "returns": op["branches"]["returns"]}
+        operations.append(echoed)
+    out = {**expression, "operations": operations, "returns": returns}
+    if "else_branch" in expression:
+        out["else_branch"] = {"result": _echo_binding(catalog, expression["else_branch"]["result"])}
+    return out
+
+
+def server_echo(payload: Mapping[str, Any], catalog: Catalog, route_id: str = "01JQ3ZROUTE00000000000001", version: int = 1) -> dict[str, Any]:
+    """The `AlertRouteV2` incident.io returns for `payload` (INCIDENT_IO_API.md §1.2–1.3)."""
+    escalation = payload.get("escalation_config") or {"auto_cancel_escalations": False, "escalation_targets": []}
+    targets = []
+    for target in escalation["escalation_targets"]:
+        echoed = {key: _echo_binding(catalog, value) for key, value in target.items()}
+        if "escalation_paths" in target:
+            echoed["users"] = echoed["escalation_paths"]  # "legacy compatibility"
+        targets.append(echoed)
+    incident = {
+        "enabled": False,
+        "auto_decline_enabled": False,
+        "auto_relate_grouped_alerts": False,
+        "condition_groups": [],
+        "defer_time_seconds": 0,
+        "grouping_keys": [],
+        "grouping_window_seconds": 0,
+        **(payload.get("incident_config") or {}),
+    }
+    incident["condition_groups"] = _echo_groups(catalog, incident["condition_groups"])
+    template: dict[str, Any] = {}
+    for key, value in (payload.get("incident_template") or {}).items():
+        if key == "custom_fields":
+            template[key] = [{**f, "binding": _echo_binding(catalog, f["binding"])} for f in value]
+        elif "binding" in value:
+            template[key] = {**value, "binding": _echo_binding(catalog, value["binding"])}
+        else:
+            template[key] = dict(value)
+    template.setdefault("name", {"autogenerated": True})
+    template.setdefault("summary", {"autogenerated": True})
+    for key in ("name", "summary"):
+        template[key].setdefault("autogenerated", "binding" not in template[key])
+    route: dict[str, Any] = {
+        "id": route_id,
+        "name": payload["name"],
+        "enabled": payload.get("enabled", True),
+        "is_private": payload.get("is_private", False),
+        "version": version,
+        "created_at": "2025-11-04T10:12:33.118402Z",
+        "updated_at": "2026-03-18T16:41:09.552871Z",
+        "alert_sources": [
+            {"alert_source_id": s["alert_source_id"], "condition_groups": _echo_groups(catalog, s["condition_groups"])}
+            for s in payload.get("alert_sources", [])
+        ],
+        "condition_groups": _echo_groups(catalog, payload.get("condition_groups", [])),
+        "expressions": [_echo_expression(catalog, e) for e in payload.get("expressions", [])],
+        "channel_config": [
+            {
+                "condition_groups": _echo_groups(catalog, c["condition_groups"]),
+                **{
+                    key: {"binding": _echo_binding(catalog, c[key]["binding"]), "channel_visibility": c[key].get("channel_visibility", "public")}
+                    for key in ("slack_targets", "ms_teams_targets")
+                    if key in c
+                },
+            }
+            for c in payload.get("channel_config", [])
+        ],
+        "escalation_config": {"auto_cancel_escalations": escalation["auto_cancel_escalations"], "escalation_targets": targets},
+        "incident_config": incident,
+        "incident_template": template,
+    }
+    if payload.get("owning_team_ids"):
+        route["owning_team_ids"] = list(payload["owning_team_ids"])
+    if payload.get("message_template"):
+        route["message_template"] = _echo_binding(catalog, payload["message_template"])
+    return route

@@ -1,0 +1,228 @@
+"""Apply against the in-process emulator: version-pinned writes and the retry matrix of RELIABILITY.md §1.4."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
+from reconciler.apply import ApplyReport, Outcome, apply_plan
+from reconciler.emulator import FaultProfile, create_app
+from reconciler.model import Action, Catalog, Plan
+from reconciler.pipeline import build_plan_from_repo
+
+REPO = Path(__file__).resolve().parent.parent
+URL = "http://emulator.invalid"
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+FAST = RetryPolicy(sleep=_no_sleep, attempts=8)
+
+
+@pytest.fixture
+def routes(tmp_path: Path) -> Path:
+    target = tmp_path / "routes"
+    shutil.copytree(REPO / "routes", target)
+    return target
+
+
+@pytest.fixture
+def app() -> Iterator[Any]:
+    yield create_app()
+
+
+class DropAware(httpx.AsyncBaseTransport):
+    """In-process, the emulator raises ConnectionResetError for a dropped connection; a socket gives a ReadError."""
+
+    def __init__(self, app: Any) -> None:
+        self.inner = asgi_transport(app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.inner.handle_async_request(request)
+        except ConnectionResetError as exc:
+            raise httpx.ReadError(str(exc), request=request) from None
+
+
+def client(app: Any, key: str = "example-admin") -> IncidentIO:
+    return IncidentIO(URL, key, transport=DropAware(app), retry=FAST)
+
+
+async def plan_of(app: Any, routes: Path, **kwargs: Any) -> tuple[Plan, Catalog]:
+    async with client(app) as api:
+        return await build_plan_from_repo(api, routes, **kwargs)
+
+
+async def apply_with(app: Any, plan: Plan, catalog: Catalog, key: str = "example-admin") -> ApplyReport:
+    async with client(app, key) as api:
+        return await apply_plan(plan, api, catalog)
+
+
+def writes(app: Any) -> list[dict[str, Any]]:
+    return list(app.state.emulator.write_log)
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def live_route(app: Any, name: str) -> dict[str, Any]:
+    async def get() -> dict[str, Any]:
+        async with client(app) as api:
+            for route in await api.read_all_alert_routes():
+                if route["name"] == name:
+                    return route
+        raise AssertionError(name)
+
+    result: dict[str, Any] = run(get())
+    return result
+
+
+def dashboard_edit(app: Any, name: str, change: Any) -> None:
+    """A PUT made directly to the emulator, as someone editing the route in the dashboard would."""
+    route = live_route(app, name)
+
+    async def put() -> None:
+        from reconciler.normalize import canonical_live
+
+        payload = canonical_live(route, Catalog())
+        change(payload)
+        async with client(app) as api:
+            await api.update_alert_route(route["id"], {**payload, "version": route["version"] + 1})
+
+    run(put())
+
+
+def edit_warnings_file(routes: Path, values: str = "[warning, info, debug]") -> None:
+    path = routes / "production-warnings.yaml"
+    path.write_text(path.read_text().replace("values: [warning]", f"values: {values}"))
+
+
+def test_the_example_update_is_applied_once_and_then_in_sync(app: Any, routes: Path) -> None:
+    plan, catalog = run(plan_of(app, routes))
+    assert plan.summary == "0 to create, 1 to update, 0 to delete"
+    (change,) = plan.changes
+    assert (change.name, change.live_version) == ("Production Warnings", 4)
+    report = run(apply_with(app, plan, catalog))
+    assert [(o.name, o.outcome) for o in report.outcomes] == [("Production Warnings", Outcome.UPDATED)]
+    assert report.ok and report.writes == 1
+    assert [(w["method"], w["version"]) for w in writes(app)] == [("PUT", 5)]
+    again, _ = run(plan_of(app, routes))
+    assert again.empty
+
+
+def test_a_dashboard_edit_after_the_plan_is_never_overwritten(app: Any, routes: Path) -> None:
+    plan, catalog = run(plan_of(app, routes))
+    dashboard_edit(app, "Production Warnings", lambda p: p.__setitem__("enabled", False))
+    before = len(writes(app))
+    report = run(apply_with(app, plan, catalog))
+    (outcome,) = report.outcomes
+    assert outcome.outcome is Outcome.CHANGED_SINCE_PLAN
+    assert outcome.detail == "live version is 5, the plan saw 4; run plan again"
+    assert not report.ok
+    assert len(writes(app)) == before  # the rejected PUT committed nothing
+    assert live_route(app, "Production Warnings")["enabled"] is False
+    replan, _ = run(plan_of(app, routes))
+    assert [f.path for f in replan.changes[0].fields] != []
+
+
+def test_a_dashboard_edit_to_the_desired_content_counts_as_done(app: Any, routes: Path) -> None:
+    plan, catalog = run(plan_of(app, routes))
+    desired = plan.changes[0].desired
+    dashboard_edit(app, "Production Warnings", lambda p: (p.clear(), p.update(desired)))
+    report = run(apply_with(app, plan, catalog))
+    assert [o.outcome for o in report.outcomes] == [Outcome.ALREADY_APPLIED]
+    assert report.ok
+
+
+def test_creates_then_updates_then_deletes(app: Any, routes: Path) -> None:
+    (routes / "informational.yaml").unlink()
+    new = (routes / "unrouted-alerts.yaml").read_text().replace("Unrouted Alerts", "Brand New")
+    (routes / "brand-new.yaml").write_text(new)
+    edit_warnings_file(routes)
+    plan, catalog = run(plan_of(app, routes, prune=True))
+    assert [(c.action, c.name) for c in plan.changes] == [
+        (Action.CREATE, "Brand New"),
+        (Action.UPDATE, "Production Warnings"),
+        (Action.DELETE, "Informational"),
+    ]
+    report = run(apply_with(app, plan, catalog))
+    assert report.ok, report
+    assert [w["method"] for w in writes(app)] == ["POST", "PUT", "DELETE"]
+    assert run(plan_of(app, routes, prune=True))[0].empty
+
+
+def test_a_route_edited_since_the_plan_is_not_deleted(app: Any, routes: Path) -> None:
+    (routes / "informational.yaml").unlink()
+    plan, catalog = run(plan_of(app, routes, prune=True))
+    dashboard_edit(app, "Informational", lambda p: p.__setitem__("enabled", False))
+    report = run(apply_with(app, plan, catalog))
+    assert [o.outcome for o in report.outcomes if o.action is Action.DELETE] == [Outcome.CHANGED_SINCE_PLAN]
+    assert [w["method"] for w in writes(app)] == ["PUT", "PUT"]  # the dashboard edit and our update
+
+
+@pytest.mark.parametrize("fault", ["error_after_commit", "drop_after_commit"])
+def test_a_write_committed_but_unanswered_is_not_repeated(app: Any, routes: Path, fault: str) -> None:
+    new = (routes / "unrouted-alerts.yaml").read_text().replace("Unrouted Alerts", "Brand New")
+    (routes / "brand-new.yaml").write_text(new)
+    (routes / "informational.yaml").unlink()
+    plan, catalog = run(plan_of(app, routes, prune=True))
+    app.state.emulator.set_faults(FaultProfile(**{fault: 1.0}))
+    report = run(apply_with(app, plan, catalog))
+    app.state.emulator.set_faults(FaultProfile())
+    assert [o.outcome for o in report.outcomes] == [Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED]
+    assert [w["method"] for w in writes(app)] == ["POST", "PUT", "DELETE"]
+    assert run(plan_of(app, routes, prune=True))[0].empty
+
+
+def test_a_write_failing_before_commit_is_retried_with_the_same_version(app: Any, routes: Path) -> None:
+    plan, catalog = run(plan_of(app, routes))
+    app.state.emulator.set_faults(FaultProfile(seed=3, error_before_commit=0.6))
+    report = run(apply_with(app, plan, catalog))
+    app.state.emulator.set_faults(FaultProfile())
+    assert report.ok and report.writes >= 1
+    assert [(w["method"], w["version"]) for w in writes(app)] == [("PUT", 5)]
+
+
+def test_a_write_that_always_fails_gives_up_and_blocks_deletes(app: Any, routes: Path) -> None:
+    (routes / "informational.yaml").unlink()
+    plan, catalog = run(plan_of(app, routes, prune=True))
+    app.state.emulator.set_faults(FaultProfile(error_before_commit=1.0))
+    report = run(apply_with(app, plan, catalog))
+    outcomes = {o.name: o for o in report.outcomes}
+    assert outcomes["Production Warnings"].outcome is Outcome.FAILED
+    assert outcomes["Informational"].outcome is Outcome.NOT_ATTEMPTED
+    assert writes(app) == []
+
+
+def test_forbidden_aborts_the_run(app: Any, routes: Path) -> None:
+    new = (routes / "unrouted-alerts.yaml").read_text().replace("Unrouted Alerts", "Brand New")
+    (routes / "brand-new.yaml").write_text(new)
+    plan, catalog = run(plan_of(app, routes))
+    report = run(apply_with(app, plan, catalog, key="example-readonly"))
+    assert report.aborted
+    assert [o.outcome for o in report.outcomes] == [Outcome.FAILED, Outcome.NOT_ATTEMPTED]
+    assert writes(app) == []
+
+
+def test_a_route_deleted_since_the_plan_is_reported(app: Any, routes: Path) -> None:
+    plan, catalog = run(plan_of(app, routes))
+
+    async def delete() -> None:
+        async with client(app) as api:
+            await api.delete_alert_route(plan.changes[0].route_id or "")
+
+    run(delete())
+    report = run(apply_with(app, plan, catalog))
+    assert [(o.outcome, o.detail) for o in report.outcomes] == [
+        (Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
+    ]

@@ -130,7 +130,12 @@ async def run_probes(api: Requester, probes: Sequence[Probe]) -> list[Row]:
     first = [p for p in probes if p is SEVERITIES]
     rest = [p for p in probes if p is not SEVERITIES]
     rows = [await _send(api, p) for p in first]
-    rows.extend(await asyncio.gather(*(_send(api, p) for p in rest)))
+    # Wait for every probe before raising, so no request is left running when the caller closes the client.
+    outcomes = await asyncio.gather(*(_send(api, p) for p in rest), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        rows.append(outcome)
     return rows
 
 

@@ -11,12 +11,10 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
 from reconciler.emulator import EmulatorSettings, EmulatorState, create_app
 from reconciler.emulator.incidents import SCOPES, seed_incidents, store
+from tests.emulator_helpers import SpecSchemas
 
 ADMIN = "test-admin"
 READER = "test-reader"
@@ -105,17 +103,15 @@ def client(app: Any) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def spec_check(openapi_spec: dict[str, Any]) -> Any:
-    """check(schema_name, instance): validate against a component schema, $refs resolved within the spec."""
-    resource = Resource(contents=openapi_spec, specification=DRAFT7)
-    registry: Registry[Any] = Registry().with_resource("urn:incidentio", resource)
+def spec(openapi_spec: dict[str, Any]) -> SpecSchemas:
+    return SpecSchemas(openapi_spec)
 
-    def check(name: str, instance: Any) -> None:
-        schema = {"$ref": f"urn:incidentio#/components/schemas/{name}"}
-        errors = sorted(Draft7Validator(schema, registry=registry).iter_errors(instance), key=str)
-        assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
 
-    return check
+def conforms(spec: SpecSchemas, method: str, path: str, response: httpx.Response, body: Any = None) -> None:
+    """The request body (if any) and the response against the official spec's schemas for that operation."""
+    if body is not None:
+        assert spec.request_errors(method, path, body) == []
+    assert spec.response_errors(method, path, response.status_code, response.json()) == []
 
 
 def create(client: TestClient, **body: Any) -> Any:
@@ -123,7 +119,7 @@ def create(client: TestClient, **body: Any) -> Any:
     return client.post("/v2/incidents", json=payload)
 
 
-def test_create_returns_200_with_a_spec_valid_incident(client: TestClient, spec_check: Any) -> None:
+def test_create_returns_200_with_a_spec_valid_incident(client: TestClient, spec: SpecSchemas) -> None:
     payload = {
         "idempotency_key": "k1",
         "visibility": "public",
@@ -133,11 +129,10 @@ def test_create_returns_200_with_a_spec_valid_incident(client: TestClient, spec_
         "incident_type_id": "01TYOUTAGE0000000000000000",
         "mode": "standard",
     }
-    spec_check("IncidentsCreatePayloadV2", payload)
     response = client.post("/v2/incidents", json=payload)
     assert response.status_code == 200
+    conforms(spec, "POST", "/v2/incidents", response, payload)
     body = response.json()
-    spec_check("IncidentsCreateResultV2", body)
     incident = body["incident"]
     assert incident["reference"] == "INC-1"
     assert incident["severity"]["name"] == "Critical"
@@ -168,34 +163,37 @@ def test_the_same_idempotency_key_never_opens_a_second_incident(client: TestClie
         ({"idempotency_key": "x", "visibility": "public", "incident_status_id": CLOSED}, "incident_status_id"),
     ],
 )
-def test_invalid_creates_are_422_naming_the_field(client: TestClient, body: dict[str, Any], field: str) -> None:
+def test_invalid_creates_are_422_naming_the_field(
+    client: TestClient, spec: SpecSchemas, body: dict[str, Any], field: str
+) -> None:
     response = client.post("/v2/incidents", json=body)
     assert response.status_code == 422
+    conforms(spec, "POST", "/v2/incidents", response)
     error = response.json()
     assert error["type"] == "validation_error"
     assert error["errors"][0]["source"] == {"field": field}
     assert store(client.app.state.emulator).order == []
 
 
-def test_show_by_id_or_reference_number(client: TestClient, spec_check: Any) -> None:
+def test_show_by_id_or_reference_number(client: TestClient, spec: SpecSchemas) -> None:
     incident = create(client, name="A").json()["incident"]
     by_id = client.get(f"/v2/incidents/{incident['id']}")
     by_number = client.get("/v2/incidents/1")
     assert by_id.status_code == by_number.status_code == 200
-    spec_check("IncidentsShowResultV2", by_id.json())
+    conforms(spec, "GET", "/v2/incidents/{id}", by_id)
     assert by_id.json() == by_number.json() == {"incident": incident}
     missing = client.get("/v2/incidents/2")
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["code"] == "not_found"
+    conforms(spec, "GET", "/v2/incidents/{id}", missing)
 
 
-def test_edit_changes_only_the_given_fields_and_notifies(client: TestClient, spec_check: Any) -> None:
+def test_edit_changes_only_the_given_fields_and_notifies(client: TestClient, spec: SpecSchemas) -> None:
     incident = create(client, name="A", summary="first").json()["incident"]
     payload = {"incident": {"severity_id": "01SEVMAJOR000000000000000"}, "notify_incident_channel": True}
-    spec_check("IncidentsEditPayloadV2", payload)
     response = client.post(f"/v2/incidents/{incident['id']}/actions/edit", json=payload)
     assert response.status_code == 200
-    spec_check("IncidentsEditResultV2", response.json())
+    conforms(spec, "POST", "/v2/incidents/{id}/actions/edit", response, payload)
     edited = response.json()["incident"]
     assert edited["severity"]["name"] == "Major"
     unchanged = {k: v for k, v in edited.items() if k not in ("severity", "updated_at")}
@@ -245,18 +243,19 @@ def test_edit_requires_its_fields(client: TestClient) -> None:
     assert client.post("/v2/incidents/1/actions/edit", json={"notify_incident_channel": True}).status_code == 422
 
 
-def test_scopes_are_per_key(client: TestClient) -> None:
+def test_scopes_are_per_key(client: TestClient, spec: SpecSchemas) -> None:
     create(client)
     reader = {"Authorization": f"Bearer {READER}"}
     assert client.get("/v2/incidents/1", headers=reader).status_code == 200
     denied = client.post("/v2/incidents", json={"idempotency_key": "r", "visibility": "public"}, headers=reader)
     assert denied.status_code == 403
+    conforms(spec, "POST", "/v2/incidents", denied)
     assert denied.json()["errors"][0]["message"] == "This API key does not have the incidents.create scope"
     edit = {"incident": {"name": "x"}, "notify_incident_channel": False}
     assert client.post("/v2/incidents/1/actions/edit", json=edit, headers=reader).status_code == 403
 
 
-def test_list_pages_filters_and_counts(client: TestClient, spec_check: Any) -> None:
+def test_list_pages_filters_and_counts(client: TestClient, spec: SpecSchemas) -> None:
     emu = client.app.state.emulator
     seed_incidents(emu, 30, status_id=LIVE)
     seed_incidents(emu, 20, status_id=TRIAGE)
@@ -267,8 +266,9 @@ def test_list_pages_filters_and_counts(client: TestClient, spec_check: Any) -> N
         params: dict[str, Any] = {"page_size": 7, "status_category[one_of]": "live"}
         if after:
             params["after"] = after
-        body = client.get("/v2/incidents", params=params).json()
-        spec_check("IncidentsListResultV2", body)
+        response = client.get("/v2/incidents", params=params)
+        conforms(spec, "GET", "/v2/incidents", response)
+        body = response.json()
         assert body["pagination_meta"]["total_record_count"] == 30
         seen += [i["id"] for i in body["incidents"]]
         after = body["pagination_meta"].get("after")

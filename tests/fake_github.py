@@ -28,6 +28,10 @@ class FakeGitHub:
     requests: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
 
+    def reset(self) -> None:
+        """Back to an empty GitHub (one server can then serve many tests)."""
+        self.__init__()  # type: ignore[misc]
+
     def add_pull(self, repo: str, number: int, *, merge_commit_sha: str | None = None) -> None:
         pull = {
             "number": number,

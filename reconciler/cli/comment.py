@@ -142,6 +142,12 @@ async def _reviewed(repo: str, pr: int | None, commit: str | None, author: str |
     help="Instead of commenting: print `pr=N` and `checksum=HEX` of the plan comment on the PR that merged "
     "--commit (for $GITHUB_OUTPUT); exit 1 if there is none.",
 )
+@click.option(
+    "--print",
+    "print_only",
+    is_flag=True,
+    help="Print the comment body instead of posting it (e.g. >> $GITHUB_STEP_SUMMARY); needs no token.",
+)
 @click.option("--commit", metavar="SHA", help="With --print-checksum: the merge commit (default: GITHUB_SHA).")
 @handle_errors
 def comment(
@@ -152,6 +158,7 @@ def comment(
     kind: str,
     author: str | None,
     print_checksum: bool,
+    print_only: bool,
     commit: str | None,
 ) -> int:
     """Create or update the single reconciler comment on a pull request (GITHUB_TOKEN).
@@ -159,9 +166,9 @@ def comment(
     The comment is found by its hidden marker and edited in place, so there is never a second one. A body
     without a marker gets one. With --print-checksum, read back the plan checksum that reviewers saw.
     """
-    repo = default_repo(repo)
     author = default_author(author)
     if print_checksum:
+        repo = default_repo(repo)
         number, checksum = run(_reviewed(repo, pr, commit, author))
         click.echo(f"pr={number or ''}")
         click.echo(f"checksum={(checksum or '').removeprefix('sha256:')}")
@@ -179,6 +186,10 @@ def comment(
         assert body_file is not None
         text = body_file.read()
     body, marker = _marked(text, kind)
+    if print_only:
+        click.echo(body, nl=not body.endswith("\n"))
+        return 0
+    repo = default_repo(repo)
     number = default_pr(pr)
     action, result = run(_post(repo, number, body, marker, author))
     click.echo(f"{action.capitalize()} the {kind} comment on {repo}#{number}: {result.get('html_url', '')}".rstrip())

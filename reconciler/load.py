@@ -89,7 +89,7 @@ def _decode(data: bytes, display: str) -> str:
 def load_route_bytes(data: bytes, display: str) -> RouteDoc:
     """Parse one route document from raw bytes; raise InputError (every problem located) if it is not one."""
     if len(data) > MAX_BYTES:
-        raise InputError([_problem(display, f"file is larger than {MAX_BYTES // 1024} KiB ({len(data)} bytes)")])
+        raise InputError([_problem(display, f"file is larger than {MAX_BYTES // 1024} KiB")])
     text = _decode(data, display)
     built = build_document(text)
     if built.problems:

@@ -169,7 +169,7 @@ def _build(text: str, out: _Built) -> None:
             raise stop(event.start_mark, path, f"anchors and aliases are not allowed ({sign}{event.anchor})")
         nodes += 1
         if nodes > MAX_NODES:
-            raise stop(event.start_mark, path, f"more than {MAX_NODES} nodes in one file")
+            raise stop(event.start_mark, (), f"more than {MAX_NODES} nodes in one file")
         if parent is not None and isinstance(parent.container, dict) and parent.key is None:
             if not isinstance(event, yaml.ScalarEvent):
                 raise stop(event.start_mark, path, "a mapping key must be a plain string, not a list or mapping")
@@ -197,7 +197,7 @@ def _build(text: str, out: _Built) -> None:
                 message = f"tag {_short_tag(event.tag)!r} is not allowed: use plain mappings and lists"
                 out.problems.append((_at(event.start_mark), json_path(path), message))
             if len(stack) >= MAX_DEPTH:
-                raise stop(event.start_mark, path, f"nested deeper than {MAX_DEPTH} levels")
+                raise stop(event.start_mark, (), f"nested deeper than {MAX_DEPTH} levels")
             value = {} if isinstance(event, yaml.MappingStartEvent) else []
         out.positions[path] = _at(event.start_mark)
         if parent is None:
@@ -232,6 +232,16 @@ class _Dumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        # Line breaks (\n, \r, NEL, LS, PS) and control characters change meaning in plain and single-quoted
+        # scalars; double quotes escape them, so the text reads back exactly.
+        style = '"' if _NEEDS_ESCAPE.search(data) else None
+        return self.represent_scalar(_TAG + "str", data, style=style)
+
+
+_NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_Dumper.add_representer(str, _Dumper.represent_str)
 
 
 # PyYAML's YAML 1.1 resolver already quotes `yes`, `12:30`, `2024-01-01`, `010`...; add the 1.2 floats it misses

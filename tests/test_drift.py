@@ -1,0 +1,212 @@
+"""Drift: the report read off a plan, `reconciler drift` with its one GitHub issue, and end to end on the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+import reconciler.cli.drift as drift_cli
+from reconciler.cli import main
+from reconciler.cli.common import ApiSettings
+from reconciler.drift import DriftKind, build_drift_report, fingerprint, render_drift_text, report_data
+from reconciler.emulator import create_app
+from reconciler.emulator.serve import serve_in_thread
+from reconciler.errors import ConfigError
+from reconciler.model import Action, Catalog, Change, FieldChange, LiveRouteSummary, Plan
+from tests.fake_github import FakeGitHub
+from tests.fake_github import create_app as create_github
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _update(name: str, value: object = False, version: int = 7) -> Change:
+    return Change(
+        Action.UPDATE,
+        name,
+        route_id=f"id-{name}",
+        live_version=version,
+        source=f"routes/{name}.yaml",
+        desired_doc={"name": name, "enabled": True},
+        live_doc={"name": name, "enabled": value},
+        fields=(FieldChange("enabled", value, True),),
+    )
+
+
+DRIFTED = Plan(
+    changes=(
+        Change(Action.CREATE, "new-in-git", source="routes/new-in-git.yaml", desired_doc={"name": "new-in-git"}),
+        _update("prod-alerts"),
+    ),
+    unmanaged=(LiveRouteSummary("id-hand", "hand-made", 3),),
+    in_sync=4,
+    live_count=6,
+)
+
+
+def test_a_plan_reads_as_drift() -> None:
+    report = build_drift_report(DRIFTED)
+    assert [(e.kind, e.name, e.fields) for e in report.entries] == [
+        (DriftKind.DIFFERS, "prod-alerts", ("enabled",)),
+        (DriftKind.UNMANAGED, "hand-made", ()),
+        (DriftKind.MISSING, "new-in-git", ()),
+    ]
+    assert render_drift_text(report) == (
+        "~ prod-alerts (id-prod-alerts, v7): enabled\n"
+        "? hand-made (id-hand, v3): unmanaged live route (no file declares it)\n"
+        "- new-in-git (routes/new-in-git.yaml): missing from live\n"
+        "Drift: 1 differ from git, 1 unmanaged, 1 missing from live; 4 in sync.\n"
+    )
+    # The diff reads git -> live: what the dashboard changed.
+    assert report.entries[0].diff == ("@@ -1,2 +1,2 @@", " name: prod-alerts", "-enabled: true", "+enabled: false")
+    assert render_drift_text(build_drift_report(Plan(in_sync=6))) == "No drift: 6 routes match git.\n"
+
+
+def test_a_pruning_plan_reports_deletes_as_unmanaged() -> None:
+    plan = Plan(changes=(Change(Action.DELETE, "gone", route_id="id-gone", live_version=2),), live_count=1)
+    [entry] = build_drift_report(plan).entries
+    assert (entry.kind, entry.name, entry.route_id) == (DriftKind.UNMANAGED, "gone", "id-gone")
+
+
+def test_fingerprint_identifies_the_drift_not_the_run() -> None:
+    base = fingerprint(build_drift_report(DRIFTED))
+    assert base.startswith("sha256:") and len(base) == 71
+    reordered = Plan(changes=tuple(reversed(DRIFTED.changes)), unmanaged=DRIFTED.unmanaged, in_sync=9, live_count=99)
+    assert fingerprint(build_drift_report(reordered)) == base
+    bumped = Plan(changes=(DRIFTED.changes[0], _update("prod-alerts", version=8)), unmanaged=DRIFTED.unmanaged)
+    assert fingerprint(build_drift_report(bumped)) == base  # another save of the same edit: same drift
+    other = Plan(changes=(DRIFTED.changes[0], _update("prod-alerts", value=None)), unmanaged=DRIFTED.unmanaged)
+    assert fingerprint(build_drift_report(other)) != base
+
+
+def test_json_report() -> None:
+    data = report_data(build_drift_report(DRIFTED))
+    assert data["drift"] is True and data["in_sync"] == 4
+    assert data["routes"][0] == {
+        "kind": "differs",
+        "name": "prod-alerts",
+        "route_id": "id-prod-alerts",
+        "live_version": 7,
+        "source": "routes/prod-alerts.yaml",
+        "fields": [{"path": "enabled", "git": True, "live": False}],
+    }
+
+
+# The command, with the plan stubbed and GitHub faked.
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    with serve_in_thread(create_github(fake)) as url:
+        monkeypatch.setenv("GITHUB_API_URL", url)
+        monkeypatch.setenv("GITHUB_TOKEN", "ghs_test_token")
+        monkeypatch.setenv("GITHUB_REPOSITORY", "acme/routes")
+        monkeypatch.setenv("INCIDENT_IO_API_KEY", "inc_test_key")
+        yield fake
+
+
+def _drift(monkeypatch: pytest.MonkeyPatch, plan: Plan | Exception, *args: str) -> Result:
+    seen: list[ApiSettings] = []
+
+    async def fake_read_plan(settings: ApiSettings, routes: Path, schema: Path | None) -> Plan:
+        seen.append(settings)
+        if isinstance(plan, Exception):
+            raise plan
+        return plan
+
+    monkeypatch.setattr(drift_cli, "read_plan", fake_read_plan)
+    return CliRunner().invoke(main, ["drift", "--api-url", "https://api.example", *args])
+
+
+def test_drift_issue_is_opened_updated_and_closed(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _drift(monkeypatch, DRIFTED, "--github-issue")
+    assert first.exit_code == 2, first.output
+    assert first.stdout == render_drift_text(build_drift_report(DRIFTED))
+    assert first.stderr == "Created drift issue #1 on acme/routes.\n"
+    [issue] = github.open_issues("acme/routes", "drift")
+    assert issue["title"] == "Alert routes drift: 1 differ from git, 1 unmanaged, 1 missing from live"
+    assert "prod-alerts" in issue["body"] and issue["body"].startswith("<!-- reconciler:drift fingerprint=sha256:")
+
+    more = Plan(changes=(*DRIFTED.changes, _update("staging")), unmanaged=DRIFTED.unmanaged)
+    second = _drift(monkeypatch, more, "--github-issue")
+    assert (second.exit_code, second.stderr) == (2, "Updated drift issue #1 on acme/routes.\n")
+    [issue] = github.open_issues("acme/routes", "drift")
+    assert "staging" in issue["body"]
+
+    cleared = _drift(monkeypatch, Plan(in_sync=6, live_count=6), "--github-issue")
+    assert (cleared.exit_code, cleared.stdout) == (0, "No drift: 6 routes match git.\n")
+    assert cleared.stderr == "Closed drift issue #1 on acme/routes.\n"
+    assert github.open_issues("acme/routes", "drift") == []
+    assert github.issues["acme/routes"][1]["state"] == "closed"
+    assert len(github.issues["acme/routes"]) == 1
+
+
+def test_formats_and_errors(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    as_json = _drift(monkeypatch, DRIFTED, "--format", "json")
+    assert as_json.exit_code == 2
+    assert json.loads(as_json.stdout) == json.loads(json.dumps(report_data(build_drift_report(DRIFTED))))
+    as_markdown = _drift(monkeypatch, DRIFTED, "--format", "markdown")
+    assert as_markdown.stdout.startswith("<!-- reconciler:drift fingerprint=")
+    failed = _drift(monkeypatch, ConfigError("boom"))
+    assert (failed.exit_code, failed.stderr) == (1, "Error: boom\n")
+    assert github.requests == []  # no --github-issue, no GitHub
+
+
+# End to end: the emulator on loopback, the CLI as a subprocess.
+
+ADMIN, READ_ONLY = "example-admin", "example-readonly"
+
+
+def _cli(cwd: Path, url: str, key: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INCIDENT_IO_", "GITHUB_"))}
+    env |= {"INCIDENT_IO_API_KEY": key, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args, "--api-url", url],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _dashboard_edit(url: str, name: str, **fields: Any) -> None:
+    """A PUT made directly to the emulator with the admin key, as an edit in incident.io's dashboard would be."""
+    from reconciler.normalize import canonical_live
+
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    listed = httpx.get(f"{url}/v2/alert_routes", params={"page_size": 50}, headers=headers).json()["alert_routes"]
+    route_id = next(r["id"] for r in listed if r["name"] == name)
+    route = httpx.get(f"{url}/v2/alert_routes/{route_id}", headers=headers).json()["alert_route"]
+    body = {**canonical_live(route, Catalog()), **fields, "version": route["version"] + 1}
+    assert httpx.put(f"{url}/v2/alert_routes/{route_id}", json=body, headers=headers).status_code == 200
+
+
+@pytest.mark.slow
+def test_a_dashboard_edit_is_drift_and_the_drift_run_only_reads(tmp_path: Path) -> None:
+    with serve_in_thread(create_app()) as url:
+        exported = _cli(tmp_path, url, ADMIN, "export")
+        assert exported.returncode == 0, exported.stderr
+        clean = _cli(tmp_path, url, READ_ONLY, "drift")
+        assert (clean.returncode, clean.stdout) == (0, "No drift: 6 routes match git.\n")
+
+        _dashboard_edit(url, "Production Alerts", enabled=False)
+        before = len(httpx.get(f"{url}/_emulator/requests").json()["requests"])
+        drifted = _cli(tmp_path, url, READ_ONLY, "drift")
+        assert drifted.returncode == 2, drifted.stderr
+        assert drifted.stdout == (
+            "~ Production Alerts (01JQ3ZROUTE000000000000001, v8): enabled\n"
+            "Drift: 1 differ from git, 0 unmanaged, 0 missing from live; 5 in sync.\n"
+        )
+        run_requests = httpx.get(f"{url}/_emulator/requests").json()["requests"][before:]
+        assert run_requests and {r["method"] for r in run_requests} == {"GET"}

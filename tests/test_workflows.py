@@ -1,0 +1,124 @@
+"""The GitHub Actions workflows follow the security rules (RELIABILITY.md §5), and actionlint and zizmor agree."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = REPO / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+ALLOWED_IN_WRITE_JOB = {"actions/checkout", "actions/setup-python"}
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as the boolean True.
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def _steps(workflow: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, step) for name, job in workflow["jobs"].items() for step in job.get("steps", [])]
+
+
+def test_the_four_workflows_exist() -> None:
+    assert [p.name for p in FILES] == ["apply.yml", "ci.yml", "drift.yml", "plan.yml"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_security_rules(path: Path) -> None:
+    workflow = _load(path)
+    triggers = workflow["on"]
+    assert "pull_request_target" not in triggers and "workflow_run" not in triggers
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        assert isinstance(job.get("timeout-minutes"), int), f"{name}: no timeout-minutes"
+        assert "permissions" in job, f"{name}: no job-level permissions"
+    text = path.read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if "uses:" in line:
+            ref, _, comment = line.split("uses:", 1)[1].partition("#")
+            assert PINNED.match(ref.strip()), f"not pinned to a commit SHA: {line.strip()}"
+            assert re.match(r"\s*v\d+\.\d+\.\d+", comment), f"no # vX.Y.Z comment: {line.strip()}"
+    for job_name, step in _steps(workflow):
+        script = str(step.get("run", ""))
+        assert "${{" not in script, f"{job_name}: an expression inside run: (use env:)"
+        assert "set -x" not in script
+        if str(step.get("uses", "")).startswith("actions/checkout@"):
+            assert step.get("with", {}).get("persist-credentials") is False
+
+
+def test_no_event_values_are_spliced_into_scripts() -> None:
+    for path in FILES:
+        for _job, step in _steps(_load(path)):
+            script = str(step.get("run", ""))
+            assert "github.event" not in script and "github.head_ref" not in script
+
+
+def test_apply_holds_the_write_key_in_a_main_only_environment_and_never_cancels() -> None:
+    workflow = _load(WORKFLOWS / "apply.yml")
+    assert set(workflow["on"]) == {"push", "workflow_dispatch"}
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    apply = workflow["jobs"]["apply"]
+    assert apply["environment"] == "incident-io-prod"
+    assert apply["concurrency"] == {"group": "incident-io-write", "cancel-in-progress": False}
+    assert apply["permissions"] == {"contents": "read"}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    uses = {str(s["uses"]).split("@")[0] for s in apply["steps"] if "uses" in s}
+    assert uses <= ALLOWED_IN_WRITE_JOB
+    text = (WORKFLOWS / "apply.yml").read_text()
+    # The write key appears only in the environment-protected job, and apply is pinned to the reviewed checksum.
+    assert text.count("INCIDENT_IO_WRITE_API_KEY") == 1
+    assert 'reconciler apply plan.json --expect-checksum "$REVIEWED"' in text
+    for name, job in workflow["jobs"].items():
+        if name != "apply":
+            assert "secrets." not in yaml.safe_dump(job)
+
+
+def test_plan_and_drift_use_only_the_read_only_key() -> None:
+    for name in ("plan.yml", "drift.yml", "ci.yml"):
+        text = (WORKFLOWS / name).read_text()
+        assert "INCIDENT_IO_WRITE_API_KEY" not in text
+    plan = _load(WORKFLOWS / "plan.yml")
+    assert set(plan["on"]) == {"pull_request"}
+    # The job that may comment holds no incident.io key.
+    assert "secrets." not in yaml.safe_dump(plan["jobs"]["comment"])
+    assert plan["jobs"]["plan"]["permissions"] == {"contents": "read"}
+    drift = _load(WORKFLOWS / "drift.yml")
+    assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
+    assert drift["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name) or str(Path(sys.executable).with_name(name))
+    if not Path(found).exists():
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+    return found
+
+
+def test_actionlint_reports_nothing() -> None:
+    result = subprocess.run([_tool("actionlint")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_zizmor_reports_nothing() -> None:
+    result = subprocess.run(
+        [_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", str(WORKFLOWS)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout

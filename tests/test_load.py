@@ -242,7 +242,7 @@ _route = st.fixed_dictionaries(
         "is_private": st.booleans(),
         "protect": st.booleans(),
         "owning_teams": st.lists(_name, max_size=3, unique=True),
-        "alert_sources": st.lists(_alert_source, max_size=3),
+        "alert_sources": st.lists(_alert_source, max_size=3, unique_by=lambda source: source["alert_source"]),
         "condition_groups": st.lists(st.fixed_dictionaries({"conditions": _conditions}), max_size=2),
         "escalation_config": st.fixed_dictionaries(
             {"auto_cancel_escalations": st.booleans()},

@@ -20,12 +20,16 @@ def check(paths: tuple[Path, ...], schema_path: Path | None) -> tuple[list[Probl
     schema = load_schema(schema_path)
     docs, problems, count = collect_routes(paths)
     channels: dict[str, str] | None = None
+    broken_map = False
     for directory in (path for path in paths if path.is_dir()):
         channels = channels or {}
         try:
             channels.update(load_channel_map(directory))
         except InputError as exc:
             problems.extend(exc.problems)
+            broken_map = True  # its own problems are reported; don't also flag every '#name' as unknown
+    if broken_map:
+        channels = None
     if count == 0 and not problems:
         shown = ", ".join(path.as_posix() for path in paths)
         problems.append(Problem(Location(shown), "$", f"no route files (*.yaml) found; {CHANNELS_FILE} is not one"))

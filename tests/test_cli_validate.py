@@ -1,0 +1,165 @@
+"""`reconciler validate`: exact output and exit codes in the text, github and json formats."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped routes/ in an empty directory (no ./schema: the packaged schema is used)."""
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["validate", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def break_routes(workdir: Path) -> None:
+    (workdir / "routes" / "informational.yaml").write_text("name: Informational\nenabled: yes\n")
+    (workdir / "routes" / "bad.yaml").write_text("name: Bad\nalert_sources:\n  - source: Axiom\n")
+
+
+def test_shipped_routes_are_valid(workdir: Path) -> None:
+    assert run() == (0, "", "6 files valid.\n")
+    assert run("routes/informational.yaml") == (0, "", "1 file valid.\n")
+
+
+def test_text_format(workdir: Path) -> None:
+    break_routes(workdir)
+    assert run() == (
+        1,
+        "routes/bad.yaml:3:5: $.alert_sources[0]: missing required field 'alert_source'\n"
+        "routes/bad.yaml:3:5: $.alert_sources[0].source: unknown field 'source' (did you mean 'alert_source'?)\n"
+        "routes/informational.yaml:2:10: $.enabled: 'yes' is not a boolean: write true or false\n",
+        "3 problems in 2 files.\n",
+    )
+
+
+def test_github_format(workdir: Path) -> None:
+    break_routes(workdir)
+    assert run("--format", "github") == (
+        1,
+        "::error file=routes/bad.yaml,line=3,col=5,title=$.alert_sources[0]::missing required field 'alert_source'\n"
+        "::error file=routes/bad.yaml,line=3,col=5,title=$.alert_sources[0].source::unknown field 'source' "
+        "(did you mean 'alert_source'?)\n"
+        "::error file=routes/informational.yaml,line=2,col=10,title=$.enabled::'yes' is not a boolean: "
+        "write true or false\n",
+        "3 problems in 2 files.\n",
+    )
+
+
+def test_json_format(workdir: Path) -> None:
+    break_routes(workdir)
+    code, out, err = run("--format", "json")
+    assert (code, err) == (1, "")
+    assert json.loads(out) == {
+        "valid": False,
+        "files": 7,
+        "problems": [
+            {
+                "file": "routes/bad.yaml",
+                "line": 3,
+                "column": 5,
+                "path": "$.alert_sources[0]",
+                "message": "missing required field 'alert_source'",
+                "severity": "error",
+            },
+            {
+                "file": "routes/bad.yaml",
+                "line": 3,
+                "column": 5,
+                "path": "$.alert_sources[0].source",
+                "message": "unknown field 'source' (did you mean 'alert_source'?)",
+                "severity": "error",
+            },
+            {
+                "file": "routes/informational.yaml",
+                "line": 2,
+                "column": 10,
+                "path": "$.enabled",
+                "message": "'yes' is not a boolean: write true or false",
+                "severity": "error",
+            },
+        ],
+    }
+    assert json.loads(run("--format", "json", "routes/database-alerts.yaml")[1]) == {
+        "valid": True,
+        "files": 1,
+        "problems": [],
+    }
+
+
+def test_whole_file_problems_and_escaping(workdir: Path) -> None:
+    (workdir / "routes" / "empty.yaml").write_text("")
+    (workdir / "routes" / "x,y.yaml").write_text("name: 'a: b'\nfoo: 1\n")
+    code, out, err = run("--format", "github", "routes/empty.yaml", "routes/x,y.yaml")
+    assert code == 1
+    assert out == (
+        "::error file=routes/empty.yaml,title=$::file is empty: expected a mapping of route fields\n"
+        "::error file=routes/x%2Cy.yaml,line=2,col=1,title=$.foo::unknown field 'foo'; known fields: id, name, "
+        "enabled, is_private, protect, owning_teams, alert_sources, conditions, condition_groups, expressions, "
+        "escalation_config, channel_config, incident_config, incident_template, message_template\n"
+    )
+    assert err == "2 problems in 2 files.\n"
+
+
+def test_channel_map_problems_and_unknown_channels(workdir: Path) -> None:
+    (workdir / "routes" / "channels.yaml").write_text('slack:\n  "#alerts": C07ALERTS01\n  staging: nope\n')
+    assert run() == (
+        1,
+        "routes/channels.yaml:3:3: $.slack.staging: 'staging' is not a Slack channel name like '#alerts'\n"
+        "routes/channels.yaml:3:12: $.slack.staging: 'nope' is not a Slack channel id like 'C07ALERTS01'\n",
+        "2 problems in 1 file.\n",
+    )
+    (workdir / "routes" / "channels.yaml").unlink()
+    code, out, err = run()
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "routes/database-alerts.yaml:14:18: $.channel_config[0].slack_targets.channels[0]: "
+        "Slack channel '#alerts' is not in channels.yaml (known: none)"
+    )
+    assert err == "5 problems in 5 files.\n"
+
+
+def test_missing_paths_and_no_files(workdir: Path) -> None:
+    assert run("nowhere") == (1, "nowhere: $: no such file or directory\n", "1 problem in 1 file.\n")
+    (workdir / "empty").mkdir()
+    assert run("empty") == (
+        1,
+        "empty: $: no route files (*.yaml) found; channels.yaml is not one\n",
+        "1 problem in 1 file.\n",
+    )
+
+
+def test_schema_option(workdir: Path) -> None:
+    (workdir / "strict.json").write_text('{"type": "object", "required": ["owner"]}')
+    assert run("--schema", "strict.json", "routes/informational.yaml") == (
+        1,
+        "routes/informational.yaml:2:1: $: missing required field 'owner'\n",
+        "1 problem in 1 file.\n",
+    )
+    assert run("--schema", "missing.json") == (
+        1,
+        "",
+        "Error: cannot read the schema missing.json: [Errno 2] No such file or directory: 'missing.json'\n",
+    )
+
+
+def test_help_names_every_option() -> None:
+    result = CliRunner().invoke(main, ["validate", "--help"])
+    assert result.exit_code == 0
+    for text in ("--schema FILE", "--format [text|github|json]", "PATHS", "Exit 0 when valid, 1 when not."):
+        assert text in result.stdout

@@ -23,8 +23,14 @@ def route_yaml(doc: Any) -> list[str]:
 
 def change_diff(change: Change, *, context: int = 3) -> list[str]:
     """Diff lines (`+`, `-`, ` ` and `@@` hunk headers) from the live route to the desired one."""
-    live = route_yaml(change.live_doc if change.live_doc is not None else change.live)
-    desired = route_yaml(change.desired_doc if change.desired_doc is not None else change.desired)
+    live_doc = change.live_doc if change.live_doc is not None else change.live
+    desired_doc = change.desired_doc if change.desired_doc is not None else change.desired
+    if isinstance(live_doc, dict) and isinstance(desired_doc, dict) and ("id" in live_doc) != ("id" in desired_doc):
+        # A file that does not pin its id is matched by name: the id on one side only is not a change.
+        live_doc = {k: v for k, v in live_doc.items() if k != "id"}
+        desired_doc = {k: v for k, v in desired_doc.items() if k != "id"}
+    live = route_yaml(live_doc)
+    desired = route_yaml(desired_doc)
     if not live:
         return [f"+{line}" for line in desired]
     if not desired:

@@ -223,3 +223,18 @@ def test_drift_markdown() -> None:
     assert render_drift_markdown(build_drift_report(Plan(in_sync=5))) == (
         "<!-- reconciler:drift -->\n✅ **No drift**: 5 routes match git.\n"
     )
+
+
+def test_an_id_on_one_side_only_is_not_shown_as_a_change() -> None:
+    change = Change(
+        Action.UPDATE,
+        "Datadog P1",
+        route_id="01J9",
+        live_version=1,
+        live_doc={"id": "01J9", "name": "Datadog P1", "enabled": False},
+        desired_doc={"name": "Datadog P1", "enabled": True},
+        fields=(FieldChange("enabled", False, True),),
+    )
+    text = render_plan_markdown(Plan(changes=(change,), live_count=1), checksum=CHECKSUM)
+    assert "id: 01J9" not in text
+    assert "-enabled: false\n+enabled: true\n" in text

@@ -151,3 +151,12 @@ def test_pre_commit_validates_routes() -> None:
     hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
     assert hooks["reconciler-validate"]["entry"].startswith("reconciler validate")
     assert {"ruff", "ruff-format"} <= set(hooks)
+
+
+def test_documented_key_order_is_the_dumpers() -> None:
+    from reconciler.safe_yaml import KEY_ORDER
+
+    doc = (REPO / "docs" / "route-format.md").read_text(encoding="utf-8")
+    listed = re.search(r"\n`(id, name, .*?)`\n", doc, re.DOTALL)
+    assert listed is not None
+    assert [key.strip() for key in listed.group(1).split(",")] == list(KEY_ORDER)

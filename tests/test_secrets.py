@@ -1,0 +1,134 @@
+"""S7: the API key never appears in output, logs, plan files, exported or backed-up files, or error messages.
+
+A canary key is registered in the emulator and used for plan, apply, export, backup and restore, with and without
+injected faults; forced failures come from a server that echoes the request (headers included) in its error
+bodies, and from a key the emulator rejects.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from click.testing import CliRunner
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from reconciler.cli import main
+from reconciler.emulator import ALL_SCOPES, FaultProfile, create_app, load_state, serve_in_thread
+from reconciler.emulator.scopes import ApiKey
+
+REPO = Path(__file__).resolve().parent.parent
+CANARY = f"inc_canary_{secrets.token_hex(12)}"
+FORMS = (CANARY, base64.b64encode(CANARY.encode()).decode(), quote(CANARY, safe=""), base64.b64encode(f"Bearer {CANARY}".encode()).decode())
+
+
+def assert_clean(text: str, where: str) -> None:
+    for form in FORMS:
+        assert form not in text, f"the API key leaked into {where}"
+
+
+@pytest.fixture
+def emulator_url() -> Iterator[tuple[Any, str]]:
+    state = load_state()
+    state.keys[CANARY] = ApiKey(key=CANARY, name="canary", scopes=frozenset(ALL_SCOPES))
+    app = create_app(state)
+    with serve_in_thread(app) as url:
+        yield app, url
+
+
+async def echo(request: Request) -> JSONResponse:
+    """A hostile or broken server: its error bodies repeat the request, headers included."""
+    echoed = f"{request.method} {request.url} headers={dict(request.headers)}"
+    status = 401 if request.url.path.endswith("alert_sources") else 500
+    return JSONResponse(
+        {"type": "error", "status": status, "request_id": echoed, "errors": [{"code": echoed, "message": echoed}]},
+        status_code=status,
+    )
+
+
+@pytest.fixture
+def echo_url() -> Iterator[str]:
+    app = Starlette(routes=[Route("/{path:path}", echo, methods=["GET", "POST", "PUT", "DELETE"])])
+    with serve_in_thread(app) as url:
+        yield url
+
+
+def test_no_command_shows_the_key(
+    emulator_url: tuple[Any, str],
+    echo_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    app, url = emulator_url
+    import shutil
+
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INCIDENT_IO_API_KEY", CANARY)
+    runner = CliRunner()
+    outputs: list[str] = []
+
+    def cli(*args: str, api: str = url) -> int:
+        result = runner.invoke(main, [*args, "--api-url", api])
+        outputs.append(result.output)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            outputs.append(repr(result.exception) + str(result.exception))
+        return result.exit_code
+
+    assert cli("plan", "--out", "plan.json", "--format", "json") == 0
+    assert cli("plan", "--format", "markdown") == 0
+    assert cli("export", "--out", "exported") == 0
+    assert cli("backup", "bk") == 0
+    app.state.emulator.set_faults(FaultProfile(error_before_commit=1.0))
+    assert cli("apply", "plan.json") == 1  # every write fails: the reasons are printed
+    app.state.emulator.set_faults(FaultProfile(seed=1, error_after_commit=0.5, extra_429=0.2))
+    assert cli("apply", "plan.json") == 0
+    app.state.emulator.set_faults(FaultProfile())
+    assert cli("restore", "bk", "--yes") == 0
+    assert cli("plan", api=echo_url) == 1  # 401 and 500 bodies echoing the Authorization header
+    assert cli("apply", api=echo_url) == 1
+    monkeypatch.setenv("INCIDENT_IO_API_KEY", CANARY + "x")  # a key the emulator rejects
+    assert cli("apply", "plan.json") == 1
+
+    for text in outputs:
+        assert_clean(text, "command output")
+    assert_clean(caplog.text, "logs")
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert_clean(path.read_text(encoding="utf-8", errors="replace"), str(path))
+
+
+@pytest.mark.slow
+def test_a_subprocess_against_an_echoing_server(echo_url: str, tmp_path: Path) -> None:
+    """Everything the process writes (tracebacks included, if any) is free of the key."""
+    import shutil
+
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENT_IO_")}
+    env |= {"INCIDENT_IO_API_KEY": CANARY, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", "--out", "plan.json", "--api-url", echo_url],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Error: " in done.stderr and "Traceback" not in done.stderr
+    assert_clean(done.stdout + done.stderr, "subprocess output")

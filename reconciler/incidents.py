@@ -161,7 +161,7 @@ def incident_path_id(text: str) -> str:
     match = _REFERENCE.match(text)
     if match:
         return str(int(match.group(1)))
-    if not text or not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+    if not re.fullmatch(r"[A-Za-z0-9]+", text):
         raise ConfigError(f"not an incident id or reference: {text!r} (use the full id, INC-123 or 123)")
     return text
 

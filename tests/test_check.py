@@ -27,23 +27,23 @@ STATUSES = [None, 400, 401, 403, 404, 422, 500, 503]
 
 
 class Fake:
-    """Answers each probe's request with the status chosen for its path (None: success)."""
+    """Answers each probe's request with the status chosen for its method and path (None: success)."""
 
-    def __init__(self, statuses: dict[str, int | None]) -> None:
+    def __init__(self, statuses: dict[tuple[str, str], int | None]) -> None:
         self.statuses = statuses
         self.sent: list[tuple[str, str]] = []
 
     async def request(self, method: str, path: str, *, params: Any = None, json: Any = None) -> Any:
         self.sent.append((method, path))
         await asyncio.sleep(0)
-        status = self.statuses.get(path)
+        status = self.statuses.get((method, path))
         if status is None:
             return {}
         raise describe(status, method, path, code="x", field="f")
 
 
-def by_path(scopes: dict[str, int | None]) -> dict[str, int | None]:
-    return {p.path: scopes.get(p.scope) for p in PROBED}
+def by_request(scopes: dict[str, int | None]) -> dict[tuple[str, str], int | None]:
+    return {(p.method, p.path): scopes.get(p.scope) for p in PROBED}
 
 
 def test_probes_have_unique_scopes_and_every_purpose_starts_with_severities() -> None:
@@ -92,7 +92,7 @@ def test_interpret_raises_what_is_not_about_one_scope(status: int) -> None:
 
 
 def test_a_401_on_severities_sends_nothing_else() -> None:
-    fake = Fake({SEVERITIES.path: 401})
+    fake = Fake({("GET", SEVERITIES.path): 401})
     with pytest.raises(ApiError):
         asyncio.run(run_probes(fake, PROBES))
     assert fake.sent == [("GET", "/v1/severities")]
@@ -104,7 +104,7 @@ def test_a_401_on_severities_sends_nothing_else() -> None:
 )
 def test_rows_follow_the_answers(purpose: Purpose | None, statuses: dict[str, int | None]) -> None:
     probes = probes_for(purpose)
-    fake = Fake(by_path(statuses))
+    fake = Fake(by_request(statuses))
     fatal = [s for p in probes if (s := statuses.get(p.scope)) in (401, 500, 503)]
     if statuses["severities.view"] in (401, 500, 503):
         with pytest.raises(ApiError):

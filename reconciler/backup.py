@@ -73,7 +73,11 @@ def read_backup(folder: Path) -> list[dict[str, Any]]:
             route = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{path}: cannot read the backed-up route ({exc})") from None
-        if not isinstance(route, dict) or not isinstance(route.get("id"), str) or not isinstance(route.get("name"), str):
+        if (
+            not isinstance(route, dict)
+            or not isinstance(route.get("id"), str)
+            or not isinstance(route.get("name"), str)
+        ):
             raise ConfigError(f"{path}: not a backed-up alert route (no id or name)")
         routes.append(route)
     return routes

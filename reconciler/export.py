@@ -133,7 +133,9 @@ def export_files(live: Sequence[Mapping[str, Any]], catalog: Catalog) -> dict[st
     files: dict[str, str] = {}
     for route in live:
         route_id = str(route["id"])
-        document = to_document(canonical_live(route, catalog), catalog, name=str(route.get("name", "")), route_id=route_id)
+        document = to_document(
+            canonical_live(route, catalog), catalog, name=str(route.get("name", "")), route_id=route_id
+        )
         files[f"{stems[route_id]}.yaml"] = dump_route(document)
     return files
 

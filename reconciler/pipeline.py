@@ -23,7 +23,9 @@ def check_files(routes_dir: Path, *, schema_path: Path | None = None) -> tuple[l
     """Load and validate every route file and the channel map; raise one InputError with every problem."""
     docs = load_routes([routes_dir])
     channels = load_channel_map(routes_dir)
-    problems: list[Problem] = [p for p in validate_docs(docs, load_schema(schema_path), channels=channels) if p.severity == "error"]
+    problems: list[Problem] = [
+        p for p in validate_docs(docs, load_schema(schema_path), channels=channels) if p.severity == "error"
+    ]
     if problems:
         raise InputError(problems)
     return docs, channels
@@ -68,9 +70,7 @@ async def build_plan_from_repo(
     return plan, catalog
 
 
-async def read_live(
-    api: Any, *, on_progress: Callable[[int, int], None] | None = None
-) -> Sequence[dict[str, Any]]:
+async def read_live(api: Any, *, on_progress: Callable[[int, int], None] | None = None) -> Sequence[dict[str, Any]]:
     """Every live route in full, reporting progress through the client while it reads."""
     previous = getattr(api, "on_progress", None)
     if on_progress is not None:

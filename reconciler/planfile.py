@@ -119,7 +119,9 @@ def load_plan(text: str, *, source: str = "plan.json") -> PlanFile:
             f"{source}: the plan was modified after it was written (checksum {stored[:12] or 'missing'}, "
             f"content {actual[:12]}); run reconciler plan again"
         )
-    return PlanFile(plan=plan, checksum=actual, api_url=str(data.get("api_url", "")), created_at=str(data["created_at"]))
+    return PlanFile(
+        plan=plan, checksum=actual, api_url=str(data.get("api_url", "")), created_at=str(data["created_at"])
+    )
 
 
 def _change_to_dict(change: Change) -> dict[str, Any]:
@@ -152,6 +154,8 @@ def _change_from_dict(item: Mapping[str, Any]) -> Change:
         live=item.get("live"),
         desired_doc=item.get("desired_doc"),
         live_doc=item.get("live_doc"),
-        fields=tuple(FieldChange(path=str(f["path"]), old=f.get("old"), new=f.get("new")) for f in item.get("fields", [])),
+        fields=tuple(
+            FieldChange(path=str(f["path"]), old=f.get("old"), new=f.get("new")) for f in item.get("fields", [])
+        ),
         protected=bool(item.get("protected", False)),
     )

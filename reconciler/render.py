@@ -31,7 +31,9 @@ def render_plan_text(plan: Plan) -> str:
     if plan.unmanaged:
         count = len(plan.unmanaged)
         noun = "route has" if count == 1 else "routes have"
-        lines.append(f"Unmanaged: {count} live {noun} no file and {'is' if count == 1 else 'are'} kept (--prune deletes).")
+        lines.append(
+            f"Unmanaged: {count} live {noun} no file and {'is' if count == 1 else 'are'} kept (--prune deletes)."
+        )
         lines.extend(f"{INDENT}{route.name} ({route.route_id})" for route in plan.unmanaged)
     lines.extend(f"Warning: {warning}" for warning in plan.warnings)
     lines.append(plan.summary)

@@ -45,7 +45,9 @@ class DropAware(httpx.AsyncBaseTransport):
 
 def desired_route(app: Any, name: str, catalog: Any, **fields: Any) -> DesiredRoute:
     payload = canonicalize({**minimal_payload(app.state.emulator, name), **fields}, catalog)
-    return DesiredRoute(name=name, source=f"routes/{name}.yaml", pinned_id=None, protect=False, payload=payload, document={})
+    return DesiredRoute(
+        name=name, source=f"routes/{name}.yaml", pinned_id=None, protect=False, payload=payload, document={}
+    )
 
 
 async def chaos(seed: int, profile: dict[str, float]) -> None:

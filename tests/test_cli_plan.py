@@ -134,7 +134,7 @@ def test_apply_saved_plan_checks_its_checksum(served: tuple[Any, str], workdir: 
 
 
 def test_apply_of_a_stale_plan_exits_non_zero(served: tuple[Any, str], workdir: Path) -> None:
-    app, url = served
+    _, url = served
     cli(url, "plan", "--out", "plan.json")
     dashboard_edit(url, "Production Warnings", enabled=False)
     result = cli(url, "apply", "plan.json")
@@ -178,7 +178,7 @@ def test_missing_key(served: tuple[Any, str], workdir: Path, monkeypatch: pytest
 
 
 def test_export_backup_restore(served: tuple[Any, str], workdir: Path) -> None:
-    app, url = served
+    _, url = served
     exported = cli(url, "export", "--out", "exported")
     assert (exported.exit_code, exported.stdout) == (0, "Exported 6 routes to exported.\n")
     files = sorted(p.name for p in (workdir / "exported").iterdir())

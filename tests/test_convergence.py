@@ -40,7 +40,9 @@ def as_client_sends(payload: dict[str, Any], name: str) -> dict[str, Any]:
 
 def unrewrite(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: ("one_of" if k == "operation" and v == "contains_one_of" else unrewrite(v)) for k, v in value.items()}
+        return {
+            k: ("one_of" if k == "operation" and v == "contains_one_of" else unrewrite(v)) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [unrewrite(v) for v in value]
     return value
@@ -57,7 +59,9 @@ route_sets = st.lists(payloads.filter(valid), max_size=6, unique_by=lambda p: p[
 async def converge(live_payloads: list[dict[str, Any]], desired_payloads: list[dict[str, Any]]) -> None:
     app = create_app()
     log = app.state.emulator.write_log
-    async with IncidentIO("http://emulator.invalid", "example-admin", transport=asgi_transport(app), retry=RetryPolicy(sleep=_no_sleep)) as api:
+    async with IncidentIO(
+        "http://emulator.invalid", "example-admin", transport=asgi_transport(app), retry=RetryPolicy(sleep=_no_sleep)
+    ) as api:
         for payload in live_payloads:
             if payload["name"] not in ("Production Warnings", "Informational"):  # those two exist already
                 await api.create_alert_route(payload)

@@ -96,7 +96,9 @@ def test_a_saved_plan_skips_a_route_edited_in_the_dashboard(served: tuple[Any, s
     app, url = served
     assert reconciler(tmp_path, url, "export").returncode == 0
     replace(tmp_path / "routes" / "production-warnings.yaml", "    - info\n", "")
-    replace(tmp_path / "routes" / "informational.yaml", "name: Informational\n", "name: Informational\nenabled: false\n")
+    replace(
+        tmp_path / "routes" / "informational.yaml", "name: Informational\n", "name: Informational\nenabled: false\n"
+    )
     planned = reconciler(tmp_path, url, "plan", "--out", "plan.json")
     assert planned.returncode == 0 and "0 to create, 2 to update, 0 to delete\n" in planned.stdout
 

@@ -31,7 +31,12 @@ from reconciler.emulator.scopes import ApiKey
 
 REPO = Path(__file__).resolve().parent.parent
 CANARY = f"inc_canary_{secrets.token_hex(12)}"
-FORMS = (CANARY, base64.b64encode(CANARY.encode()).decode(), quote(CANARY, safe=""), base64.b64encode(f"Bearer {CANARY}".encode()).decode())
+FORMS = (
+    CANARY,
+    base64.b64encode(CANARY.encode()).decode(),
+    quote(CANARY, safe=""),
+    base64.b64encode(f"Bearer {CANARY}".encode()).decode(),
+)
 
 
 def assert_clean(text: str, where: str) -> None:

@@ -7,7 +7,16 @@ from pathlib import Path
 import click
 
 from reconciler.apply import ApplyReport, apply_plan
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, ApiSettings, api_options, api_settings, handle_errors, open_client, run
+from reconciler.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    ApiSettings,
+    api_options,
+    api_settings,
+    handle_errors,
+    open_client,
+    run,
+)
 from reconciler.cli.plan import plan_options, progress, routes_option
 from reconciler.errors import ConfigError, UnsafePlan
 from reconciler.fetch import read_catalog
@@ -92,7 +101,7 @@ def apply_command(
     """
     settings = api_settings(api_url, emulator)
     if plan_file is None:
-        plan, report = run(
+        _plan, report = run(
             plan_and_apply(
                 settings,
                 routes_dir,

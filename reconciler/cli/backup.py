@@ -12,7 +12,16 @@ import click
 from reconciler.apply import ApplyReport, apply_plan
 from reconciler.backup import backup_files, default_backup_dir, desired_from_backup, read_backup
 from reconciler.cli.apply import finish
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, ApiSettings, api_options, api_settings, handle_errors, open_client, run
+from reconciler.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    ApiSettings,
+    api_options,
+    api_settings,
+    handle_errors,
+    open_client,
+    run,
+)
 from reconciler.cli.plan import progress
 from reconciler.errors import ConfigError
 from reconciler.export import write_files
@@ -98,5 +107,6 @@ def restore_command(folder: Path, yes: bool, prune: bool, force: bool, api_url: 
         click.echo("Restore cancelled: nothing was changed.")
         return EXIT_ERROR
     return finish(report)
+
 
 COMMANDS: list[click.Command] = [backup_command, restore_command]

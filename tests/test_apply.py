@@ -226,3 +226,61 @@ def test_a_route_deleted_since_the_plan_is_reported(app: Any, routes: Path) -> N
     assert [(o.outcome, o.detail) for o in report.outcomes] == [
         (Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
     ]
+
+
+class Crash(BaseException):
+    """The process dies (SIGKILL-like): nothing in apply may catch it."""
+
+
+class CrashAfter(DropAware):
+    def __init__(self, app: Any, writes: int) -> None:
+        super().__init__(app)
+        self.left = writes
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.method != "GET":
+            self.left -= 1
+            if self.left == 0:
+                raise Crash
+        return response
+
+
+@pytest.mark.parametrize("crash_after", [1, 13, 29])
+def test_a_crash_mid_apply_is_finished_by_the_next_run_without_extra_writes(crash_after: int) -> None:
+    """R5: killed after k writes; the next run completes; total committed writes = planned changes; then 0."""
+    from reconciler.emulator import seed_routes
+    from reconciler.emulator.control import minimal_payload
+    from reconciler.fetch import read_catalog, read_live_routes
+    from reconciler.normalize import canonicalize
+    from reconciler.plan import build_plan
+    from reconciler.resolve import DesiredRoute
+
+    app = create_app()
+    seed_routes(app.state.emulator, 25, name_prefix="Seeded")
+
+    async def once(transport: httpx.AsyncBaseTransport) -> tuple[int, ApplyReport]:
+        async with IncidentIO(URL, "example-admin", transport=transport, retry=FAST) as api:
+            catalog = await read_catalog(api, slack_channels={})
+            live = await read_live_routes(api)
+            seeded = sorted(
+                (r["name"] for r in live if r["name"].startswith("Seeded")), key=lambda n: int(n.split()[1])
+            )
+
+            def route(name: str, **fields: Any) -> DesiredRoute:
+                payload = canonicalize({**minimal_payload(app.state.emulator, name), **fields}, catalog)
+                return DesiredRoute(name, f"routes/{name}.yaml", None, False, payload, {})
+
+            desired = [route(n, enabled=False) for n in seeded[:20]] + [route(f"New {i}") for i in range(10)]
+            plan = build_plan(desired, live, catalog, prune=True, force=True)
+            return len(plan.changes), await apply_plan(plan, api, catalog, concurrency=4)
+
+    with pytest.raises(Crash):
+        run(once(CrashAfter(app, crash_after)))
+    assert len(writes(app)) >= crash_after
+    _, second = run(once(DropAware(app)))
+    assert second.ok
+    # 20 updates + 10 creates + 5 seeded and 6 example routes pruned = 41 changes in all, each written once.
+    assert len(writes(app)) == 41
+    planned, third = run(once(DropAware(app)))
+    assert planned == 0 and third.writes == 0

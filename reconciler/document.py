@@ -11,7 +11,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.model import Catalog, Entity
-from reconciler.normalize import ESCALATION_DEFAULTS, INCIDENT_DEFAULTS, canonicalize, map_references, split_attribute
+from reconciler.normalize import (
+    ESCALATION_DEFAULTS,
+    INCIDENT_DEFAULTS,
+    canonicalize,
+    map_references,
+    split_attribute,
+    unrewrite_operations,
+)
 from reconciler.richtext import doc_to_template, is_doc, map_variables
 
 # kind -> (what people call it, Catalog attribute). Users are written by email (their Entity.name).
@@ -214,7 +221,9 @@ def _template_doc(template: Mapping[str, Any], catalog: Catalog) -> dict[str, An
 
 
 def _document(payload: Mapping[str, Any], catalog: Catalog, name: str | None, route_id: str | None, full: bool) -> Any:
-    p = map_references(canonicalize(payload, catalog), _reference_names(catalog))
+    # Operations as people write them (resolve re-applies the server's rewrites), then attribute ids → names.
+    written = unrewrite_operations(canonicalize(payload, catalog), catalog)
+    p = map_references(written, _reference_names(catalog))
     doc: dict[str, Any] = {}
     if route_id is not None:
         doc["id"] = route_id

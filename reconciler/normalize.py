@@ -90,6 +90,27 @@ def rewrite_operation(subject: str, operation: str, catalog: Catalog) -> str:
     return operation
 
 
+def written_operation(subject: str, operation: str, catalog: Catalog) -> str:
+    """The operation as people write it (`one_of`, `contains`): the inverse of `rewrite_operation`."""
+    if operation == "contains_one_of" and subject_kind(subject, catalog) == "text":
+        return "one_of"
+    if operation == "name_contains" and subject_kind(subject, catalog) == "catalog":
+        return "contains"
+    return operation
+
+
+def unrewrite_operations(value: Any, catalog: Catalog) -> Any:
+    """A copy of a canonical payload with every condition's operation as people write it."""
+    if isinstance(value, Mapping):
+        out = {key: unrewrite_operations(item, catalog) for key, item in value.items()}
+        if isinstance(out.get("subject"), str) and isinstance(out.get("operation"), str):
+            out["operation"] = written_operation(out["subject"], out["operation"], catalog)
+        return out
+    if isinstance(value, list | tuple):
+        return [unrewrite_operations(item, catalog) for item in value]
+    return value
+
+
 def _bool(value: Any, default: bool) -> bool:
     return default if value is None else bool(value)
 

@@ -192,7 +192,9 @@ class _Resolver:
         elif "value" in item:
             bindings = [self.values(item["value"], (*path, "value"))]
         else:
-            bindings = [self.values(b, (*path, "param_bindings", i)) for i, b in enumerate(_list(item.get("param_bindings")))]
+            bindings = [
+                self.values(b, (*path, "param_bindings", i)) for i, b in enumerate(_list(item.get("param_bindings")))
+            ]
         return {"subject": item.get("subject"), "operation": item.get("operation"), "param_bindings": bindings}
 
     def groups(self, owner: Mapping[str, Any], path: JsonPath) -> list[dict[str, Any]]:

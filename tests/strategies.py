@@ -8,15 +8,17 @@ expressions, and omitted optional keys. `server_echo` turns a payload into the `
 
 from __future__ import annotations
 
+import functools
 import html
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
+from reconciler.document import to_document
 from reconciler.model import Catalog, Entity
-from reconciler.normalize import rewrite_operation
+from reconciler.normalize import canonicalize, rewrite_operation
 from reconciler.richtext import template_to_doc
 
 # The example organisation (docs/example-organisation.md); ids follow ../shared/notes/INCIDENT_IO_API.md §1.3.
@@ -54,7 +56,10 @@ EXAMPLE_CATALOG = Catalog(
         Entity(SEV_MAJOR, "Major", {"rank": 2}),
         Entity("01JQ3ZSEVMINOR00000000001", "Minor", {"rank": 1}),
     ),
-    incident_types=(Entity("01JQ3ZINCTYPEDEFAULT00001", "Default", {"is_default": True}), Entity(TYPE_PROD, "Production Outage")),
+    incident_types=(
+        Entity("01JQ3ZINCTYPEDEFAULT00001", "Default", {"is_default": True}),
+        Entity(TYPE_PROD, "Production Outage"),
+    ),
     custom_fields=(Entity(CF_AFFECTED, "Affected Service", {"field_type": "text"}),),
     users=(Entity(USER_ONCALL, "oncall@example.com"), Entity("01JQ3ZUSERADMIN0000000001", "admin@example.com")),
     teams=(Entity(TEAM_PLATFORM, "Platform"), Entity("01HZ7TEAMDATABASE000000001", "Database")),
@@ -79,6 +84,23 @@ _WORDS = ("critical", "warning", "info", "main", "db", "checkout", "eu-west-1", 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+_CACHE: dict[tuple[Any, ...], Any] = {}
+
+
+def _cached(fn: F) -> F:
+    """Build each strategy once per catalog: hypothesis spends most of its time validating fresh strategies."""
+
+    @functools.wraps(fn)
+    def wrapper(catalog: Catalog, *args: Any) -> Any:
+        key = (fn.__name__, id(catalog), *args)
+        if key not in _CACHE:
+            _CACHE[key] = (catalog, fn(catalog, *args))  # holding the catalog keeps its id from being reused
+        return _CACHE[key][1]
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _ids(entities: tuple[Entity, ...]) -> st.SearchStrategy[str]:
     return st.sampled_from([e.id for e in entities]) if entities else st.just("01UNKNOWN")
 
@@ -87,6 +109,7 @@ def _literals() -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(_WORDS), _TEXT)
 
 
+@_cached
 def _references(catalog: Catalog) -> st.SearchStrategy[str]:
     builtin = ["alert.title", "alert.description", "alert.source_url"]
     return st.sampled_from(builtin + [f"alert.attributes.{a.id}" for a in catalog.alert_attributes])
@@ -99,19 +122,20 @@ def _value(catalog: Catalog, literals: st.SearchStrategy[str]) -> st.SearchStrat
     )
 
 
-def bindings(catalog: Catalog, literals: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[dict[str, Any]]:
-    """`{value}` or `{array_value}` of literals (from `literals`) and references."""
-    values = _value(catalog, literals if literals is not None else _literals())
+@_cached
+def bindings(catalog: Catalog) -> st.SearchStrategy[dict[str, Any]]:
+    """`{value}` or `{array_value}` of literals and references."""
+    values = _value(catalog, _literals())
     return st.one_of(
         values.map(lambda v: {"value": v}),
         st.lists(values, max_size=3).map(lambda vs: {"array_value": vs}),
-        st.lists(literals or _literals(), min_size=1, max_size=3).map(
-            lambda vs: {"array_value": [{"literal": v} for v in vs]}
-        ),
+        st.lists(_literals(), min_size=1, max_size=3).map(lambda vs: {"array_value": [{"literal": v} for v in vs]}),
     )
 
 
-def _id_binding(ids: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+@_cached
+def _id_binding(catalog: Catalog, field: str) -> st.SearchStrategy[dict[str, Any]]:
+    ids = _ids(getattr(catalog, field))
     return st.one_of(
         st.lists(ids, min_size=1, max_size=2).map(lambda vs: {"array_value": [{"literal": v} for v in vs]}),
         ids.map(lambda v: {"value": {"literal": v}}),
@@ -121,34 +145,41 @@ def _id_binding(ids: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]
 _OPERATIONS = ("one_of", "contains", "is_set", "is_blank", "is", "contains_one_of", "name_contains", "starts_with")
 
 
+@_cached
 @st.composite
 def conditions(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     operation = draw(st.sampled_from(_OPERATIONS))
     params: list[dict[str, Any]] = []
     if operation not in ("is_set", "is_blank"):
-        params = draw(st.lists(bindings(catalog), min_size=1, max_size=2))
+        params = [draw(bindings(catalog))]
     return {"subject": draw(_references(catalog)), "operation": operation, "param_bindings": params}
 
 
+@_cached
 def condition_groups(catalog: Catalog, max_size: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
-    group = st.lists(conditions(catalog), max_size=3).map(lambda cs: {"conditions": cs})
+    group = st.lists(conditions(catalog), max_size=2).map(lambda cs: {"conditions": cs})
     return st.lists(group, max_size=max_size)
 
 
+@_cached
 def _template_strings(catalog: Catalog) -> st.SearchStrategy[str]:
     text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="{}"), max_size=8)
     part = st.one_of(text, _references(catalog).map(lambda r: "{{ " + r + " }}"))
     return st.lists(part, max_size=4).map("".join)
 
 
+@_cached
 def rich_text(catalog: Catalog) -> st.SearchStrategy[str]:
     """A rich-text document: usually one a template string expresses, sometimes one it cannot (two paragraphs)."""
     raw = _template_strings(catalog).map(
-        lambda t: json.dumps({"type": "doc", "content": [{"type": "paragraph"}, *json.loads(template_to_doc(t))["content"]]})
+        lambda t: json.dumps(
+            {"type": "doc", "content": [{"type": "paragraph"}, *json.loads(template_to_doc(t))["content"]]}
+        )
     )
     return st.one_of(_template_strings(catalog).map(template_to_doc), raw)
 
 
+@_cached
 def _text_field(catalog: Catalog) -> st.SearchStrategy[dict[str, Any]]:
     return st.one_of(
         st.just({"autogenerated": True}),
@@ -156,6 +187,7 @@ def _text_field(catalog: Catalog) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+@_cached
 @st.composite
 def incident_templates(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -164,7 +196,7 @@ def incident_templates(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     if draw(st.booleans()):
         out["summary"] = draw(_text_field(catalog))
     if draw(st.booleans()):
-        binding = draw(_id_binding(_ids(catalog.severities)))
+        binding = draw(_id_binding(catalog, "severities"))
         out["severity"] = {"binding": binding, "merge_strategy": draw(st.sampled_from(["first-wins", "max"]))}
     if draw(st.booleans()):
         out["incident_type"] = {"binding": {"value": {"literal": draw(_ids(catalog.incident_types))}}}
@@ -173,7 +205,7 @@ def incident_templates(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     if draw(st.booleans()):
         out["incident_mode"] = {"binding": {"value": {"literal": draw(st.sampled_from(["standard", "test"]))}}}
     if draw(st.booleans()):
-        out["membership_teams"] = {"binding": draw(_id_binding(_ids(catalog.teams)))}
+        out["membership_teams"] = {"binding": draw(_id_binding(catalog, "teams"))}
     if draw(st.booleans()):
         out["workspace"] = {"binding": {"value": {"literal": "T0123456"}}}
     fields = draw(
@@ -193,29 +225,25 @@ def incident_templates(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     return out
 
 
+@_cached
 @st.composite
 def expressions(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
-    returns = {"array": draw(st.booleans()), "type": draw(st.sampled_from(["String", 'CatalogEntry["01JQ3ZCATTYPETEAM0001"]']))}
-    operation = draw(
-        st.sampled_from(
-            [
-                {"operation_type": "navigate", "navigate": {"reference": 'catalog_attribute["01JQ3ZCATATTROWNER0001"]'}},
-                {"operation_type": "filter", "filter": {"condition_groups": draw(condition_groups(catalog, 1))}},
-                {"operation_type": "parse", "parse": {"source": "metadata.team", "returns": returns}},
-                {
-                    "operation_type": "branches",
-                    "branches": {
-                        "branches": [
-                            {"condition_groups": draw(condition_groups(catalog, 1)), "result": draw(bindings(catalog))}
-                        ],
-                        "returns": returns,
-                    },
-                },
-                {"operation_type": "count"},
-            ]
-        )
-    )
-    out = {
+    returns = {
+        "array": draw(st.booleans()),
+        "type": draw(st.sampled_from(["String", 'CatalogEntry["01JQ3ZCATTYPETEAM0001"]'])),
+    }
+    kind = draw(st.sampled_from(["navigate", "filter", "parse", "branches", "count"]))
+    operation: dict[str, Any] = {"operation_type": kind}
+    if kind == "navigate":
+        operation["navigate"] = {"reference": 'catalog_attribute["01JQ3ZCATATTROWNER0001"]'}
+    elif kind == "filter":
+        operation["filter"] = {"condition_groups": draw(condition_groups(catalog, 1))}
+    elif kind == "parse":
+        operation["parse"] = {"source": "metadata.team", "returns": returns}
+    elif kind == "branches":
+        branch = {"condition_groups": draw(condition_groups(catalog, 1)), "result": draw(bindings(catalog))}
+        operation["branches"] = {"branches": [branch], "returns": returns}
+    out: dict[str, Any] = {
         "label": draw(st.sampled_from(["Service owning team", "Team"])),
         "reference": draw(st.sampled_from(["3f1c9a2b", "a1b2c3d4"])),
         "root_reference": draw(_references(catalog)),
@@ -226,21 +254,24 @@ def expressions(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     return out
 
 
+@_cached
 @st.composite
 def escalation_targets(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     kind = draw(st.sampled_from(["paths", "users", "both"]))
     out: dict[str, Any] = {}
     if kind in ("paths", "both"):
-        out["escalation_paths"] = draw(_id_binding(_ids(catalog.escalation_paths)))
+        out["escalation_paths"] = draw(_id_binding(catalog, "escalation_paths"))
     if kind in ("users", "both"):
-        out["users"] = draw(_id_binding(_ids(catalog.users)))
+        out["users"] = draw(_id_binding(catalog, "users"))
     return out
 
 
+@_cached
 def _channel_ids(catalog: Catalog) -> st.SearchStrategy[str]:
     return st.sampled_from([*catalog.slack_channels.values(), "C0RAWCHANNEL"])
 
 
+@_cached
 @st.composite
 def channel_configs(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     out: dict[str, Any] = {"condition_groups": draw(condition_groups(catalog, 1))}
@@ -257,20 +288,19 @@ def channel_configs(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
     return out
 
 
-@st.composite
-def route_payloads(draw: st.DrawFn, catalog: Catalog = PROPERTY_CATALOG, name: str | None = None) -> dict[str, Any]:
-    """A create payload as a client might send it (not necessarily canonical)."""
-    payload: dict[str, Any] = {
-        "name": name if name is not None else draw(st.text(st.characters(codec="ascii", categories=("L", "N")), min_size=1, max_size=16)),
-        "alert_sources": draw(
-            st.lists(
-                st.fixed_dictionaries(
-                    {"alert_source_id": _ids(catalog.alert_sources), "condition_groups": condition_groups(catalog)}
-                ),
-                max_size=3,
-            )
+_NAMES = st.text(st.characters(codec="ascii", categories=("L", "N")), min_size=1, max_size=16)
+
+
+@_cached
+def _route_parts(catalog: Catalog) -> tuple[dict[str, st.SearchStrategy[Any]], dict[str, st.SearchStrategy[Any]]]:
+    required: dict[str, st.SearchStrategy[Any]] = {
+        "alert_sources": st.lists(
+            st.fixed_dictionaries(
+                {"alert_source_id": _ids(catalog.alert_sources), "condition_groups": condition_groups(catalog)}
+            ),
+            max_size=3,
         ),
-        "condition_groups": draw(condition_groups(catalog)),
+        "condition_groups": condition_groups(catalog),
     }
     optional: dict[str, st.SearchStrategy[Any]] = {
         "enabled": st.booleans(),
@@ -279,7 +309,10 @@ def route_payloads(draw: st.DrawFn, catalog: Catalog = PROPERTY_CATALOG, name: s
         "expressions": st.lists(expressions(catalog), max_size=1),
         "channel_config": st.lists(channel_configs(catalog), max_size=2),
         "escalation_config": st.fixed_dictionaries(
-            {"auto_cancel_escalations": st.booleans(), "escalation_targets": st.lists(escalation_targets(catalog), max_size=2)}
+            {
+                "auto_cancel_escalations": st.booleans(),
+                "escalation_targets": st.lists(escalation_targets(catalog), max_size=2),
+            }
         ),
         "incident_config": st.fixed_dictionaries(
             {
@@ -295,17 +328,40 @@ def route_payloads(draw: st.DrawFn, catalog: Catalog = PROPERTY_CATALOG, name: s
         "incident_template": incident_templates(catalog),
         "message_template": st.just({"value": {"literal": "01JQ3ZMSGTEMPLATE00000001"}}),
     }
+    return required, optional
+
+
+@st.composite
+def route_payloads(draw: st.DrawFn, catalog: Catalog = PROPERTY_CATALOG, name: str | None = None) -> dict[str, Any]:
+    """A create payload as a client might send it (not necessarily canonical); every optional key maybe omitted."""
+    required, optional = _route_parts(catalog)
+    payload: dict[str, Any] = {"name": name if name is not None else draw(_NAMES)}
+    payload.update({key: draw(strategy) for key, strategy in required.items()})
     for key, strategy in optional.items():
         if draw(st.booleans()):
             payload[key] = draw(strategy)
     return payload
 
 
+def canonical_payloads(catalog: Catalog = PROPERTY_CATALOG) -> st.SearchStrategy[dict[str, Any]]:
+    """Canonical payloads (what resolve produces and apply sends)."""
+    return route_payloads(catalog).map(lambda p: canonicalize(p, catalog))
+
+
+def route_documents(catalog: Catalog = PROPERTY_CATALOG) -> st.SearchStrategy[dict[str, Any]]:
+    """Route files' data (names, short forms), as `reconciler export` writes them."""
+    return route_payloads(catalog).map(lambda p: to_document(p, catalog))
+
+
 # --- what incident.io sends back -------------------------------------------------------------------------------
 
 
 def _label(catalog: Catalog, value: Mapping[str, Any]) -> dict[str, Any]:
-    names = {e.id: e.name for field in ("alert_sources", "escalation_paths", "severities", "teams", "users") for e in getattr(catalog, field)}
+    names = {
+        e.id: e.name
+        for field in ("alert_sources", "escalation_paths", "severities", "teams", "users")
+        for e in getattr(catalog, field)
+    }
     literal = value.get("literal")
     label = names.get(literal, literal) if literal is not None else f"Alert → {value.get('reference')}"
     out = {"label": label, **value}
@@ -335,7 +391,10 @@ def _echo_groups(catalog: Catalog, groups: list[dict[str, Any]]) -> list[dict[st
             "conditions": [
                 {
                     "subject": {"label": "Alert → " + c["subject"], "reference": c["subject"]},
-                    "operation": {"label": "is one of", "value": rewrite_operation(c["subject"], c["operation"], catalog)},
+                    "operation": {
+                        "label": "is one of",
+                        "value": rewrite_operation(c["subject"], c["operation"], catalog),
+                    },
                     "param_bindings": [_echo_binding(catalog, b) for b in c["param_bindings"]],
                 }
                 for c in g["conditions"]
@@ -356,7 +415,10 @@ def _echo_expression(catalog: Catalog, expression: Mapping[str, Any]) -> dict[st
             echoed["filter"] = {"condition_groups": _echo_groups(catalog, op["filter"]["condition_groups"])}
         if "branches" in op:
             branches = [
-                {"condition_groups": _echo_groups(catalog, b["condition_groups"]), "result": _echo_binding(catalog, b["result"])}
+                {
+                    "condition_groups": _echo_groups(catalog, b["condition_groups"]),
+                    "result": _echo_binding(catalog, b["result"]),
+                }
                 for b in op["branches"]["branches"]
             ]
             echoed["branches"] = {"branches": branches, "returns": op["branches"]["returns"]}
@@ -367,7 +429,9 @@ def _echo_expression(catalog: Catalog, expression: Mapping[str, Any]) -> dict[st
     return out
 
 
-def server_echo(payload: Mapping[str, Any], catalog: Catalog, route_id: str = "01JQ3ZROUTE00000000000001", version: int = 1) -> dict[str, Any]:
+def server_echo(
+    payload: Mapping[str, Any], catalog: Catalog, route_id: str = "01JQ3ZROUTE00000000000001", version: int = 1
+) -> dict[str, Any]:
     """The `AlertRouteV2` incident.io returns for `payload` (INCIDENT_IO_API.md §1.2–1.3)."""
     escalation = payload.get("escalation_config") or {"auto_cancel_escalations": False, "escalation_targets": []}
     targets = []
@@ -417,14 +481,20 @@ def server_echo(payload: Mapping[str, Any], catalog: Catalog, route_id: str = "0
             {
                 "condition_groups": _echo_groups(catalog, c["condition_groups"]),
                 **{
-                    key: {"binding": _echo_binding(catalog, c[key]["binding"]), "channel_visibility": c[key].get("channel_visibility", "public")}
+                    key: {
+                        "binding": _echo_binding(catalog, c[key]["binding"]),
+                        "channel_visibility": c[key].get("channel_visibility", "public"),
+                    }
                     for key in ("slack_targets", "ms_teams_targets")
                     if key in c
                 },
             }
             for c in payload.get("channel_config", [])
         ],
-        "escalation_config": {"auto_cancel_escalations": escalation["auto_cancel_escalations"], "escalation_targets": targets},
+        "escalation_config": {
+            "auto_cancel_escalations": escalation["auto_cancel_escalations"],
+            "escalation_targets": targets,
+        },
         "incident_config": incident,
         "incident_template": template,
     }
@@ -433,3 +503,188 @@ def server_echo(payload: Mapping[str, Any], catalog: Catalog, route_id: str = "0
     if payload.get("message_template"):
         route["message_template"] = _echo_binding(catalog, payload["message_template"])
     return route
+
+
+# --- the example organisation's routes, as `routes/` declares them ------------------------------------------------
+
+_MODELINE = "# yaml-language-server: $schema=../schema/alert-route.schema.json\n"
+EXAMPLE_ROUTE_FILES: dict[str, str] = {
+    "routes/production-alerts.yaml": _MODELINE
+    + """name: Production Alerts
+alert_sources:
+  - alert_source: Alertmanager (Production)
+    conditions:
+      - subject: alert.attributes.severity
+        operation: one_of
+        values: [critical]
+  - alert_source: Checkly (Production)
+  - alert_source: sev0@ Email
+  - alert_source: Grafana Cloud
+escalation_config:
+  auto_cancel_escalations: true
+  escalation_targets:
+    - escalation_paths: [Engineering On-Call]
+channel_config:
+  - slack_targets:
+      channels: ["#alerts"]
+incident_config:
+  enabled: true
+  grouping_keys: [alert.title]
+  grouping_window_seconds: 1800
+incident_template:
+  name: "{{ alert.title }}"
+  severity: {value: Critical, merge_strategy: max}
+""",
+    "routes/production-warnings.yaml": _MODELINE
+    + """name: Production Warnings
+alert_sources:
+  - alert_source: Alertmanager (Production)
+    conditions:
+      - {subject: alert.attributes.severity, operation: one_of, values: [warning]}
+channel_config:
+  - slack_targets: {channels: ["#alerts"]}
+""",
+    "routes/unrouted-alerts.yaml": _MODELINE
+    + """name: Unrouted Alerts
+alert_sources:
+  - alert_source: Alertmanager (Production)
+    conditions:
+      - {subject: alert.attributes.severity, operation: is_blank}
+channel_config:
+  - slack_targets: {channels: ["#alerts"]}
+""",
+    "routes/database-alerts.yaml": _MODELINE
+    + """name: Database Alerts
+alert_sources:
+  - alert_source: PlanetScale
+    conditions:
+      - {subject: alert.attributes.branch, operation: one_of, values: [main]}
+escalation_config:
+  escalation_targets:
+    - escalation_paths: [Engineering On-Call]
+channel_config:
+  - slack_targets: {channels: ["#alerts"]}
+incident_config:
+  enabled: true
+  grouping_keys: [alert.title]
+  grouping_window_seconds: 3600
+incident_template:
+  name: "{{ alert.title }}"
+  severity: {value: Major, merge_strategy: first-wins}
+""",
+    "routes/staging-notifications.yaml": _MODELINE
+    + """name: Staging Notifications
+alert_sources:
+  - alert_source: Alertmanager (Staging)
+  - alert_source: Checkly (Staging)
+channel_config:
+  - slack_targets: {channels: ["#alerts-staging"]}
+""",
+    "routes/informational.yaml": _MODELINE
+    + """name: Informational
+alert_sources:
+  - alert_source: Axiom
+  - alert_source: Status Page Views
+""",
+}
+
+
+def _source(source_id: str, attribute: str | None = None, operation: str = "", values: tuple[str, ...] = ()) -> Any:
+    if attribute is None:
+        return {"alert_source_id": source_id, "condition_groups": []}
+    params = [{"array_value": [{"literal": v} for v in values]}] if values else []
+    condition = {"subject": f"alert.attributes.{attribute}", "operation": operation, "param_bindings": params}
+    return {"alert_source_id": source_id, "condition_groups": [{"conditions": [condition]}]}
+
+
+def _example_payload(name: str, sources: list[Any], **fields: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "name": name,
+        "enabled": True,
+        "is_private": False,
+        "owning_team_ids": [],
+        "alert_sources": sources,
+        "condition_groups": [],
+        "expressions": [],
+        "channel_config": [],
+        "escalation_config": {"auto_cancel_escalations": False, "escalation_targets": []},
+        "incident_config": {
+            "enabled": False,
+            "auto_decline_enabled": False,
+            "auto_relate_grouped_alerts": False,
+            "condition_groups": [],
+            "defer_time_seconds": 0,
+            "grouping_keys": [],
+            "grouping_window_seconds": 0,
+        },
+        "incident_template": {"name": {"autogenerated": True}},
+    }
+    payload.update(fields)
+    return payload
+
+
+def _slack(channel: str) -> list[Any]:
+    binding = {"array_value": [{"literal": channel}]}
+    return [{"condition_groups": [], "slack_targets": {"binding": binding, "channel_visibility": "public"}}]
+
+
+def _incident(window: int) -> dict[str, Any]:
+    return {
+        "enabled": True,
+        "auto_decline_enabled": False,
+        "auto_relate_grouped_alerts": False,
+        "condition_groups": [],
+        "defer_time_seconds": 0,
+        "grouping_keys": [{"reference": "alert.title"}],
+        "grouping_window_seconds": window,
+    }
+
+
+def _template(severity: str, merge: str) -> dict[str, Any]:
+    return {
+        "name": {"autogenerated": False, "binding": {"value": {"literal": template_to_doc("{{ alert.title }}")}}},
+        "severity": {"merge_strategy": merge, "binding": {"value": {"literal": severity}}},
+    }
+
+
+_PATHS = {"escalation_targets": [{"escalation_paths": {"array_value": [{"literal": ENG_ONCALL}]}}]}
+# The canonical payload each example route file resolves to (against EXAMPLE_CATALOG).
+EXAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
+    "routes/production-alerts.yaml": _example_payload(
+        "Production Alerts",
+        [
+            _source(AM_PROD, ATTR_SEVERITY, "contains_one_of", ("critical",)),
+            _source(CHECKLY_PROD),
+            _source("01JQ3ZSRCSEV0EMAIL0000001"),
+            _source("01JQ3ZSRCGRAFANACLOUD0001"),
+        ],
+        escalation_config={"auto_cancel_escalations": True, **_PATHS},
+        channel_config=_slack("C07ALERTS01"),
+        incident_config=_incident(1800),
+        incident_template=_template(SEV_CRITICAL, "max"),
+    ),
+    "routes/production-warnings.yaml": _example_payload(
+        "Production Warnings",
+        [_source(AM_PROD, ATTR_SEVERITY, "contains_one_of", ("warning",))],
+        channel_config=_slack("C07ALERTS01"),
+    ),
+    "routes/unrouted-alerts.yaml": _example_payload(
+        "Unrouted Alerts", [_source(AM_PROD, ATTR_SEVERITY, "is_blank")], channel_config=_slack("C07ALERTS01")
+    ),
+    "routes/database-alerts.yaml": _example_payload(
+        "Database Alerts",
+        [_source("01JQ3ZSRCPLANETSCALE00001", ATTR_BRANCH, "contains_one_of", ("main",))],
+        escalation_config={"auto_cancel_escalations": False, **_PATHS},
+        channel_config=_slack("C07ALERTS01"),
+        incident_config=_incident(3600),
+        incident_template=_template(SEV_MAJOR, "first-wins"),
+    ),
+    "routes/staging-notifications.yaml": _example_payload(
+        "Staging Notifications",
+        [_source("01JQ3ZSRCAMSTAGING0000001"), _source("01JQ3ZSRCCHECKLYSTAGING01")],
+        channel_config=_slack("C07STAGING1"),
+    ),
+    "routes/informational.yaml": _example_payload(
+        "Informational", [_source("01JQ3ZSRCAXIOM00000000001"), _source("01JQ3ZSRCSTATUSPAGEVIEWS1")]
+    ),
+}

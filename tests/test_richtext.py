@@ -62,10 +62,14 @@ def test_documents_a_template_cannot_express_stay_raw() -> None:
     split_text = json.dumps(
         {
             "type": "doc",
-            "content": [{"type": "paragraph", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}],
+            "content": [
+                {"type": "paragraph", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}
+            ],
         }
     )
-    braces = json.dumps({"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "{{x}}"}]}]})
+    braces = json.dumps(
+        {"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "{{x}}"}]}]}
+    )
     for doc in (two_paragraphs, marked, split_text, braces, "[]", "plain"):
         assert doc_to_template(doc) is None
 
@@ -80,7 +84,7 @@ def test_map_variables_renames_only_variables() -> None:
     assert doc_to_template(mapped) == "alert.title {{ ALERT.TITLE }}"
 
 
-_TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="{}"), max_size=10)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="{}"), max_size=10)
 _NAMES = st.from_regex(r"[a-z][a-z0-9_.]{0,15}", fullmatch=True)
 
 

@@ -5,7 +5,7 @@ in-process emulator in place of the network.
 """
 
 from reconciler.api.client import IncidentIO
-from reconciler.api.core import RequestRecord, asgi_transport
+from reconciler.api.core import RequestRecord
 from reconciler.api.errors import (
     ApiError,
     Forbidden,
@@ -19,6 +19,7 @@ from reconciler.api.errors import (
     VersionConflict,
 )
 from reconciler.api.retry import RetryPolicy
+from reconciler.api.transport import asgi_transport
 
 __all__ = [
     "ApiError",

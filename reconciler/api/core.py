@@ -7,6 +7,8 @@ is recorded in `request_log`, and ends in parsed JSON or an `ApiError` whose tex
 from __future__ import annotations
 
 import base64
+import importlib.util
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +30,13 @@ from reconciler.api.errors import (
 )
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RetryPolicy, parse_retry_after, should_retry
+from reconciler.api.transport import ReadOnlyTransport, ShardedTransport, read_only_text
+
+# httpcore asks `import sniffio` every time it sets up a lock or an event (several times per request). Recent anyio
+# no longer installs sniffio, and a failed import searches the whole of sys.path again each time: about 5 ms of CPU
+# per request, which made reads CPU-bound. Caching the absence makes the same ImportError instant.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 # httpx failures that happen before a single byte of the request left: safe to resend for any method.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -42,31 +51,6 @@ class RequestRecord:
     status: int
     attempt: int
     seconds: float
-
-
-class _ReadOnlyTransport(httpx.AsyncBaseTransport):
-    """Refuses every write at the transport, so a read-only client cannot send one whatever the code above does."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method not in SAFE_METHODS:
-            path = request.url.path
-            raise ReadOnlyViolation(_read_only_text(request.method, path), method=request.method, path=path)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-def _read_only_text(method: str, path: str) -> str:
-    return f"refused to send {method} {path}: this command only reads from incident.io (read-only client)"
-
-
-def asgi_transport(app: Any) -> httpx.AsyncBaseTransport:
-    """A transport that calls an ASGI app (the in-process emulator) instead of the network."""
-    return httpx.ASGITransport(app=app)
 
 
 class ApiCore:
@@ -90,12 +74,10 @@ class ApiCore:
         self.request_log: list[RequestRecord] = []
         self._pacer = Pacer(max_in_flight)
         self._secrets = _secret_forms(api_key)
-        inner = transport or httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
-        )
+        inner = transport or ShardedTransport(max_in_flight)
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            transport=_ReadOnlyTransport(inner) if read_only else inner,
+            transport=ReadOnlyTransport(inner) if read_only else inner,
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "Accept": "application/json",
@@ -130,7 +112,7 @@ class ApiCore:
         """Send one request (with retries); return the parsed JSON body, or None for an empty one (204)."""
         method = method.upper()
         if self.read_only and method not in SAFE_METHODS:
-            raise ReadOnlyViolation(_read_only_text(method, path), method=method, path=path)
+            raise ReadOnlyViolation(read_only_text(method, path), method=method, path=path)
         retrying = AsyncRetrying(
             stop=self.retry.stop,
             wait=self.retry.wait,

@@ -106,6 +106,12 @@ def values_doc(binding: Mapping[str, Any], catalog: Catalog, kind: str | None = 
     return dict(binding)
 
 
+def list_doc(binding: Mapping[str, Any], catalog: Catalog, kind: str | None) -> Any:
+    """For fields written as lists (escalation paths, users, teams): the list, or the raw binding."""
+    short = values_doc(binding, catalog, kind)
+    return short if isinstance(short, list) else dict(binding)
+
+
 def _conditions_doc(condition: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     out: dict[str, Any] = {"subject": condition["subject"], "operation": condition["operation"]}
     bindings = condition["param_bindings"]
@@ -147,9 +153,9 @@ def _escalation_doc(config: Mapping[str, Any], catalog: Catalog, full: bool) -> 
     for target in config["escalation_targets"]:
         entry: dict[str, Any] = {}
         if "escalation_paths" in target:
-            entry["escalation_paths"] = values_doc(target["escalation_paths"], catalog, "escalation_path")
+            entry["escalation_paths"] = list_doc(target["escalation_paths"], catalog, "escalation_path")
         if "users" in target:
-            entry["users"] = values_doc(target["users"], catalog, "user")
+            entry["users"] = list_doc(target["users"], catalog, "user")
         targets.append(entry)
     if full or targets:
         out["escalation_targets"] = targets
@@ -197,12 +203,15 @@ def _template_doc(template: Mapping[str, Any], catalog: Catalog) -> dict[str, An
             entry["binding"] = severity["binding"]
         entry["merge_strategy"] = severity["merge_strategy"]
         out["severity"] = entry
-    kinds = {"incident_type": "incident_type", "membership_teams": "team"}
     for key in ("incident_type", "incident_mode", "start_in_triage", "workspace", "membership_teams"):
         if key not in template:
             continue
         bound = template[key]["binding"]
-        short = values_doc(bound, catalog, kinds.get(key))
+        if key == "membership_teams":
+            short = list_doc(bound, catalog, "team")
+            out[key] = short if isinstance(short, list) else {"binding": bound}
+            continue
+        short = values_doc(bound, catalog, "incident_type" if key == "incident_type" else None)
         if key == "start_in_triage" and short in ("true", "false"):
             short = short == "true"
         out[key] = {"binding": bound} if isinstance(short, dict) and set(short) != {"reference"} else short

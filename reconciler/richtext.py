@@ -112,10 +112,12 @@ def doc_to_template(doc: str) -> str | None:
         if not isinstance(node, dict):
             return None
         if node.get("type") == "text" and isinstance(node.get("text"), str):
+            if "{{" in node["text"] or "}}" in node["text"]:
+                return None  # would read as (or break) a placeholder
             parts.append(node["text"])
         elif node.get("type") == "varSpec" and isinstance(node.get("attrs"), dict):
             name = node["attrs"].get("name")
-            if not isinstance(name, str):
+            if not isinstance(name, str) or not name.strip():
                 return None
             parts.append("{{ " + name + " }}")
         else:

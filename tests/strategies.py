@@ -218,6 +218,7 @@ def incident_templates(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
                 }
             ),
             max_size=2,
+            unique_by=lambda f: str(f["custom_field_id"]),
         )
     )
     if fields:
@@ -299,6 +300,7 @@ def _route_parts(catalog: Catalog) -> tuple[dict[str, st.SearchStrategy[Any]], d
                 {"alert_source_id": _ids(catalog.alert_sources), "condition_groups": condition_groups(catalog)}
             ),
             max_size=3,
+            unique_by=lambda s: str(s["alert_source_id"]),  # route files list each source once
         ),
         "condition_groups": condition_groups(catalog),
     }
@@ -320,7 +322,9 @@ def _route_parts(catalog: Catalog) -> tuple[dict[str, st.SearchStrategy[Any]], d
                 "auto_decline_enabled": st.booleans(),
                 "condition_groups": condition_groups(catalog, 1),
                 "defer_time_seconds": st.sampled_from([0, 60]),
-                "grouping_keys": st.lists(_references(catalog).map(lambda r: {"reference": r}), max_size=2),
+                "grouping_keys": st.lists(_references(catalog), max_size=2, unique=True).map(
+                    lambda refs: [{"reference": r} for r in refs]
+                ),
                 "grouping_window_seconds": st.sampled_from([0, 1800, 3600]),
             },
             optional={"auto_relate_grouped_alerts": st.booleans()},

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from reconciler.model import Entity
 from reconciler.normalize import canonicalize
 from reconciler.resolve import resolve_route
 from reconciler.richtext import template_to_doc
+from reconciler.validate import validate_docs
 from tests.strategies import (
     ATTR_SEVERITY,
     EXAMPLE_CATALOG,
@@ -135,3 +138,13 @@ def test_export_then_resolve_is_the_identity(payload: dict[str, Any]) -> None:
     assert to_document(server_echo(payload, PROPERTY_CATALOG), PROPERTY_CATALOG) == to_document(
         canonical, PROPERTY_CATALOG
     )
+
+
+_SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schema" / "alert-route.schema.json").read_text())
+
+
+@settings(max_examples=100, deadline=None)
+@given(route_payloads(PROPERTY_CATALOG))
+def test_exported_files_pass_validate(payload: dict[str, Any]) -> None:
+    doc = load_route_bytes(dump_route(to_document(payload, PROPERTY_CATALOG)).encode(), "routes/exported.yaml")
+    assert validate_docs([doc], _SCHEMA, channels=dict(PROPERTY_CATALOG.slack_channels)) == []

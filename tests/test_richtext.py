@@ -101,3 +101,14 @@ def test_canonical_doc_is_idempotent(doc: str) -> None:
     once = canonical_doc(doc)
     assert canonical_doc(once) == once
     assert canonical_doc(html.escape(doc)) == once
+
+
+def test_placeholder_like_text_and_empty_variables_stay_raw() -> None:
+    unbalanced = json.dumps(
+        {"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "a{{b"}]}]}
+    )
+    empty = json.dumps(
+        {"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "varSpec", "attrs": {"name": " "}}]}]}
+    )
+    assert doc_to_template(unbalanced) is None
+    assert doc_to_template(empty) is None

@@ -330,3 +330,63 @@ def test_bulk_seeding_endpoint(client: TestClient) -> None:
     meta = client.get("/v2/incidents", params={"page_size": 1}).json()["pagination_meta"]
     assert meta["total_record_count"] == 600
     assert client.post("/_emulator/incidents/bulk", json={"count": -1}).status_code == 400
+
+
+@pytest.mark.slow
+def test_incident_operations_conform_under_generated_requests(openapi_spec: dict[str, Any]) -> None:
+    """schemathesis over the spec's four incident operations (as the routes' run in test_emulator_schemathesis.py):
+    no 5xx, 2xx bodies match the spec, undocumented statuses are error classes with the envelope."""
+    import random
+
+    import schemathesis
+    from hypothesis import HealthCheck, Phase
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+    from reconciler.emulator import serve_in_thread
+    from tests.test_emulator_schemathesis import documented_or_enveloped_status
+
+    app = org_app()
+    seed_incidents(app.state.emulator, 3)
+    wanted = {
+        "GET /v2/incidents",
+        "POST /v2/incidents",
+        "GET /v2/incidents/{id}",
+        "POST /v2/incidents/{id}/actions/edit",
+    }
+    schema = schemathesis.openapi.from_dict(openapi_spec).include(path_regex=r"^/v2/incidents")
+    operations = [op for r in schema.get_all_operations() if (op := r.ok()).label in wanted]
+    assert sorted(op.label for op in operations) == sorted(wanted)
+    checks = [not_a_server_error, response_schema_conformance, content_type_conformance, documented_or_enveloped_status]
+    statuses: dict[str, set[int]] = {}
+    rng = random.Random(11)
+    with serve_in_thread(app) as url:
+        for operation in operations:
+
+            @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+            @settings(
+                max_examples=20,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case: Any) -> None:
+                if "id" in (case.path_parameters or {}) and rng.random() < 0.5:
+                    case.path_parameters["id"] = rng.choice(store(app.state.emulator).order)
+                body = case.body if isinstance(case.body, dict) else None
+                if body is not None and rng.random() < 0.5:  # ids that exist, so success paths are reached too
+                    for field in ("severity_id", "incident_status_id", "incident_type_id"):
+                        body.pop(field, None)
+                    body.get("incident", {}).pop("severity_id", None)
+                    body.get("incident", {}).pop("incident_status_id", None)
+                response = case.call_and_validate(
+                    base_url=url, headers={"Authorization": f"Bearer {ADMIN}"}, checks=checks
+                )
+                statuses.setdefault(case.operation.label, set()).add(response.status_code)
+
+            run()
+    assert 200 in statuses["POST /v2/incidents"] and 200 in statuses["GET /v2/incidents/{id}"], statuses
+    assert 200 in statuses["POST /v2/incidents/{id}/actions/edit"], statuses

@@ -8,6 +8,7 @@ scalars (`values`), a list whose length changed, or a value that changed type is
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -83,9 +84,26 @@ def _order(document: Mapping[str, Any]) -> Any:
     return key
 
 
+def _assume_unreported(want: Mapping[str, Any], have: dict[str, Any]) -> dict[str, Any]:
+    """`have`, taking the desired `cast`/`concatenate` options as live where the live route lacks them.
+
+    v2 responses never carry these options, so without this a route using them would differ on every plan.
+    """
+    out = have
+    for i, (mine, theirs) in enumerate(zip(want["expressions"], have["expressions"], strict=False)):
+        for j, (wanted, held) in enumerate(zip(mine["operations"], theirs["operations"], strict=False)):
+            for key in ("cast", "concatenate"):
+                if wanted["operation_type"] == held["operation_type"] and key in wanted and key not in held:
+                    if out is have:
+                        out = copy.deepcopy(have)
+                    out["expressions"][i]["operations"][j][key] = wanted[key]
+    return out
+
+
 def diff_payloads(desired: Mapping[str, Any], live: Mapping[str, Any], catalog: Catalog) -> tuple[FieldChange, ...]:
     """The fields that differ (`old` live, `new` desired, file format with names); empty exactly when in sync."""
-    want, have = canonicalize(desired, catalog), canonicalize(live, catalog)
+    want = canonicalize(desired, catalog)
+    have = _assume_unreported(want, canonicalize(live, catalog))
     if want == have:  # the common case, and the definition of "in sync"
         return ()
     new_doc, old_doc = full_document(want, catalog), full_document(have, catalog)

@@ -412,7 +412,8 @@ def _echo_expression(catalog: Catalog, expression: Mapping[str, Any]) -> dict[st
     returns = {"array": False, "type": "String"}
     operations = []
     for op in expression["operations"]:
-        echoed = {**op, "returns": returns}
+        # v2 responses have no cast/concatenate options (INCIDENT_IO_API.md §1.2)
+        echoed = {**{k: v for k, v in op.items() if k not in ("cast", "concatenate")}, "returns": returns}
         if "navigate" in op:
             echoed["navigate"] = {**op["navigate"], "reference_label": "Owner"}
         if "filter" in op:

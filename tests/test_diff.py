@@ -110,3 +110,29 @@ def test_any_single_edit_is_a_change(a: dict[str, Any], data: st.DataObject) -> 
     assert (changes == ()) == (canonicalize(b, PROPERTY_CATALOG) == a)
     for change in changes:
         assert change.old != change.new
+
+
+def test_cast_and_concatenate_options_the_server_never_reports_are_not_changes() -> None:
+    returns = {"array": False, "type": "String"}
+    payload = {
+        **ALERTS,
+        "expressions": [
+            {
+                "label": "Team",
+                "reference": "abc",
+                "root_reference": "alert.title",
+                "operations": [
+                    {"operation_type": "cast", "cast": {"returns": returns}},
+                    {"operation_type": "concatenate", "concatenate": {"reference": "alert.description"}},
+                ],
+            }
+        ],
+    }
+    live = server_echo(payload, EXAMPLE_CATALOG)
+    assert "cast" not in live["expressions"][0]["operations"][0]
+    assert diff_payloads(payload, live, EXAMPLE_CATALOG) == ()
+    # a change the server does report still shows
+    changed = copy.deepcopy(payload)
+    changed["expressions"][0]["label"] = "Owner"
+    [change] = diff_payloads(changed, live, EXAMPLE_CATALOG)
+    assert change.path == "expressions[0].label"

@@ -117,7 +117,7 @@ def test_an_answer_reanchors_the_estimate_within_the_servers_floor(local: float,
         bucket = TokenBucket(clock=fake.clock, sleep=fake.sleep)
         bucket.observe(await bucket.acquire(), headers(60_000, 10_000))
         ticket = await bucket.acquire()
-        for _ in range(later):  # requests sent after `ticket`, not yet counted by the server
+        for _ in range(later):  # other requests in flight, perhaps not yet counted by the server
             await bucket.acquire()
         bucket.tokens = local
         bucket.observe(ticket, headers(60_000, remaining))

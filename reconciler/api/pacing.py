@@ -8,9 +8,10 @@ bucket runs at the refill rate (20/s) instead of bouncing off 429s:
 * Until the first response, one request at a time (the probe): we cannot know the budget before the server says.
 * No rate-limit headers (the emulator without limits, a proxy): no pacing beyond `max_in_flight`.
 * Each response re-anchors the local estimate: the server had `Remaining` tokens (floored) right after serving it,
-  and every request sent after it will still take one, so the estimate is kept within
-  [Remaining - later, Remaining - later + 1). Keeping the fractional part between anchors matters: resetting to the
-  floored value on each response would waste up to one token per response (a third of the rate at 20/s).
+  and any other request still in flight may not have been counted yet, so the estimate is kept within
+  [Remaining - in_flight, Remaining - in_flight + 1) (conservative: some may already be counted). Keeping the
+  fractional part between anchors matters: resetting to the floored value on each response would waste up to one
+  token per response (a third of the rate at 20/s).
 * A response older than one already used (responses arrive out of order) carries staler news and is ignored.
 """
 
@@ -61,6 +62,7 @@ class TokenBucket:
         self.tokens = 0.0
         self._stamp = clock()
         self._sent = 0  # tickets handed out
+        self._in_flight: set[int] = set()  # tickets sent and not yet answered
         self._anchor = -1  # the ticket whose response last re-anchored the estimate
         self._lock = asyncio.Lock()
         self._probe_out = False
@@ -91,15 +93,17 @@ class TokenBucket:
 
     def _ticket(self) -> int:
         self._sent += 1
+        self._in_flight.add(self._sent - 1)
         return self._sent - 1
 
-    def release(self) -> None:
-        """A request ended, however: the probe (if it was) no longer holds the others back."""
+    def release(self, ticket: int) -> None:
+        """A request ended, however: it is no longer in flight, and the probe no longer holds the others back."""
+        self._in_flight.discard(ticket)
         self._probed.set()
 
     def observe(self, ticket: int, headers: Mapping[str, str] | None) -> None:
         """Learn from the response to `ticket` (None when none arrived)."""
-        self._probed.set()
+        self.release(ticket)
         learned = parse_limit(headers) if headers is not None else None
         if learned is None or ticket < self._anchor:
             return
@@ -107,8 +111,7 @@ class TokenBucket:
         self._refill()
         first = self.capacity is None
         self.capacity, self.rate, self._anchor = limit, limit / window, ticket
-        later = self._sent - ticket - 1  # sent after this one: the server has probably not counted them yet
-        low = remaining - later
+        low = remaining - len(self._in_flight)  # answered ones are out of the set; these may be uncounted
         if first:
             self.tokens = low
         else:
@@ -131,7 +134,7 @@ class Pacer:
             try:
                 yield ticket
             finally:
-                self.bucket.release()
+                self.bucket.release(ticket)
 
     def observe(self, ticket: int, headers: Mapping[str, str] | None) -> None:
         self.bucket.observe(ticket, headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -70,10 +71,8 @@ def emulator(host: str, port: int, state_file: Path | None, faults_file: Path | 
         click.echo(f"Fault profile: {faults_file}")
     click.echo(f"Try: curl -H 'Authorization: Bearer example-admin' {url}/v2/alert_routes")
     click.echo(f"Write log: {url}/_emulator/writes   Press Ctrl-C to stop.")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn shuts down gracefully, then re-raises the signal
         serve_forever(create_app(state, settings=settings), sock)
-    except KeyboardInterrupt:  # uvicorn shuts down gracefully, then re-raises the signal
-        pass
     click.echo("Emulator stopped.")
     return 0
 

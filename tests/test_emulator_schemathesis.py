@@ -154,10 +154,10 @@ def test_alert_routes_operations_conform(openapi_spec: dict[str, Any], served: t
             phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
-        def run(case: Any, label: str = operation.label) -> None:
+        def run(case: Any) -> None:
             _steer(case, app, rng)
             response = case.call_and_validate(base_url=url, headers=ADMIN, checks=checks)
-            statuses.setdefault(label, set()).add(response.status_code)
+            statuses.setdefault(case.operation.label, set()).add(response.status_code)
 
         run()
     # The run reached both success and error responses of the write operations.

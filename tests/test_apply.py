@@ -40,21 +40,8 @@ def app() -> Iterator[Any]:
     yield create_app()
 
 
-class DropAware(httpx.AsyncBaseTransport):
-    """In-process, the emulator raises ConnectionResetError for a dropped connection; a socket gives a ReadError."""
-
-    def __init__(self, app: Any) -> None:
-        self.inner = asgi_transport(app)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self.inner.handle_async_request(request)
-        except ConnectionResetError as exc:
-            raise httpx.ReadError(str(exc), request=request) from None
-
-
 def client(app: Any, key: str = "example-admin") -> IncidentIO:
-    return IncidentIO(URL, key, transport=DropAware(app), retry=FAST)
+    return IncidentIO(URL, key, transport=asgi_transport(app), retry=FAST)
 
 
 async def plan_of(app: Any, routes: Path, **kwargs: Any) -> tuple[Plan, Catalog]:
@@ -232,13 +219,13 @@ class Crash(BaseException):
     """The process dies (SIGKILL-like): nothing in apply may catch it."""
 
 
-class CrashAfter(DropAware):
+class CrashAfter(httpx.AsyncBaseTransport):
     def __init__(self, app: Any, writes: int) -> None:
-        super().__init__(app)
+        self.inner = asgi_transport(app)
         self.left = writes
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
+        response = await self.inner.handle_async_request(request)
         if request.method != "GET":
             self.left -= 1
             if self.left == 0:
@@ -278,9 +265,9 @@ def test_a_crash_mid_apply_is_finished_by_the_next_run_without_extra_writes(cras
     with pytest.raises(Crash):
         run(once(CrashAfter(app, crash_after)))
     assert len(writes(app)) >= crash_after
-    _, second = run(once(DropAware(app)))
+    _, second = run(once(asgi_transport(app)))
     assert second.ok
     # 20 updates + 10 creates + 5 seeded and 6 example routes pruned = 41 changes in all, each written once.
     assert len(writes(app)) == 41
-    planned, third = run(once(DropAware(app)))
+    planned, third = run(once(asgi_transport(app)))
     assert planned == 0 and third.writes == 0

@@ -10,7 +10,6 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-import httpx
 import pytest
 
 from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
@@ -30,19 +29,6 @@ async def _no_sleep(_: float) -> None:
     return None
 
 
-class DropAware(httpx.AsyncBaseTransport):
-    """In-process, a dropped connection surfaces as ConnectionResetError; over a socket it is a ReadError."""
-
-    def __init__(self, app: Any) -> None:
-        self.inner = asgi_transport(app)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self.inner.handle_async_request(request)
-        except ConnectionResetError as exc:
-            raise httpx.ReadError(str(exc), request=request) from None
-
-
 def desired_route(app: Any, name: str, catalog: Any, **fields: Any) -> DesiredRoute:
     payload = canonicalize({**minimal_payload(app.state.emulator, name), **fields}, catalog)
     return DesiredRoute(
@@ -55,7 +41,9 @@ async def chaos(seed: int, profile: dict[str, float]) -> None:
     emulator = app.state.emulator
     seed_routes(emulator, 150, name_prefix="Seeded")
     policy = RetryPolicy(sleep=_no_sleep, attempts=10)
-    async with IncidentIO("http://emulator.invalid", "example-admin", transport=DropAware(app), retry=policy) as api:
+    async with IncidentIO(
+        "http://emulator.invalid", "example-admin", transport=asgi_transport(app), retry=policy
+    ) as api:
         catalog = await read_catalog(api, slack_channels={})
         live = await read_live_routes(api)
         seeded = sorted((r["name"] for r in live if r["name"].startswith("Seeded")), key=lambda n: int(n.split()[1]))

@@ -7,8 +7,6 @@ is recorded in `request_log`, and ends in parsed JSON or an `ApiError` whose tex
 from __future__ import annotations
 
 import base64
-import importlib.util
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -31,12 +29,6 @@ from reconciler.api.errors import (
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RetryPolicy, parse_retry_after, should_retry
 from reconciler.api.transport import ReadOnlyTransport, ShardedTransport, read_only_text
-
-# httpcore asks `import sniffio` every time it sets up a lock or an event (several times per request). Recent anyio
-# no longer installs sniffio, and a failed import searches the whole of sys.path again each time: about 5 ms of CPU
-# per request, which made reads CPU-bound. Caching the absence makes the same ImportError instant.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 # httpx failures that happen before a single byte of the request left: safe to resend for any method.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)

@@ -61,6 +61,18 @@ class ShardedTransport(httpx.AsyncBaseTransport):
             await shard.aclose()
 
 
+class _InProcessTransport(httpx.ASGITransport):
+    """Calls an ASGI app in-process, failing the way a socket would when the app drops the connection."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except ConnectionError as exc:
+            # The emulator's "dropped connection" fault raises ConnectionResetError after a write commits; served
+            # over a socket the same fault surfaces as this httpx error, so apply sees one ambiguous failure either way.
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response", request=request) from exc
+
+
 def asgi_transport(app: Any) -> httpx.AsyncBaseTransport:
     """A transport that calls an ASGI app (the in-process emulator) instead of the network."""
-    return httpx.ASGITransport(app=app)
+    return _InProcessTransport(app=app)

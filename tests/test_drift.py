@@ -210,3 +210,44 @@ def test_a_dashboard_edit_is_drift_and_the_drift_run_only_reads(tmp_path: Path) 
         )
         run_requests = httpx.get(f"{url}/_emulator/requests").json()["requests"][before:]
         assert run_requests and {r["method"] for r in run_requests} == {"GET"}
+
+
+def _incidents(url: str) -> list[dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    params = {"page_size": 50, "mode[one_of]": "test"}  # the list shows standard and retrospective unless asked
+    found: list[dict[str, Any]] = httpx.get(f"{url}/v2/incidents", params=params, headers=headers).json()["incidents"]
+    return found
+
+
+@pytest.mark.slow
+def test_drift_opens_one_incident_per_distinct_drift(tmp_path: Path) -> None:
+    with serve_in_thread(create_app()) as url:
+        assert _cli(tmp_path, url, ADMIN, "export").returncode == 0
+        in_sync = _cli(tmp_path, url, ADMIN, "drift", "--open-incident")
+        assert (in_sync.returncode, in_sync.stderr) == (0, "")
+        assert _incidents(url) == []  # no drift, no incident
+
+        _dashboard_edit(url, "Production Alerts", enabled=False)
+        first = _cli(tmp_path, url, ADMIN, "drift", "--open-incident", "--incident-mode", "test")
+        again = _cli(tmp_path, url, ADMIN, "drift", "--open-incident", "--incident-mode", "test")
+        assert (first.returncode, again.returncode) == (2, 2)
+        assert first.stderr == again.stderr == "Incident INC-1 tracks this drift.\n"
+        [incident] = _incidents(url)
+        assert incident["mode"] == "test"
+        assert incident["name"] == "Alert routes drifted from git: 1 differ from git, 0 unmanaged, 0 missing from live"
+
+        _dashboard_edit(url, "Informational", enabled=False)  # a different drift: a second incident
+        other = _cli(tmp_path, url, ADMIN, "drift", "--open-incident", "--incident-mode", "test")
+        assert (other.returncode, other.stderr) == (2, "Incident INC-2 tracks this drift.\n")
+        assert len(_incidents(url)) == 2
+
+
+def test_open_incident_with_a_read_only_key_is_a_clear_error(tmp_path: Path) -> None:
+    with serve_in_thread(create_app()) as url:
+        assert _cli(tmp_path, url, ADMIN, "export").returncode == 0
+        _dashboard_edit(url, "Production Alerts", enabled=False)
+        result = _cli(tmp_path, url, READ_ONLY, "drift", "--open-incident")
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert result.stderr.startswith("Error: ")
+        assert "403" in result.stderr or "permission" in result.stderr.lower()

@@ -23,7 +23,7 @@ from reconciler.cli.common import (
     open_client,
     run,
 )
-from reconciler.drift import DriftReport, build_drift_report, render_drift_text, report_data
+from reconciler.drift import DriftReport, build_drift_report, fingerprint, render_drift_text, report_data
 from reconciler.model import Plan
 from reconciler.render_markdown import DRIFT_MARKER, render_drift_markdown
 
@@ -51,6 +51,23 @@ async def _sync_issue(report: DriftReport, repo: str, label: str) -> tuple[str, 
         )
 
 
+async def _open_incident(settings: ApiSettings, report: DriftReport, mode: str, severity: str | None) -> str:
+    """Open (or find and update) the one incident for this drift; returns its reference."""
+    from reconciler.api.incidents import open_or_update_drift_incident
+
+    # A client of its own that may write, for incidents only: the drift read above stayed read-only.
+    async with open_client(settings) as api:
+        incident = await open_or_update_drift_incident(
+            api,
+            fingerprint=fingerprint(report),
+            title=f"Alert routes drifted from git: {report.summary}",
+            summary=render_drift_text(report),
+            mode=mode,
+            severity=severity,
+        )
+    return str(incident.get("reference") or incident.get("id"))
+
+
 @click.command("drift")
 @click.option(
     "--routes",
@@ -75,6 +92,19 @@ async def _sync_issue(report: DriftReport, repo: str, label: str) -> tuple[str, 
 @click.option("--github-issue", is_flag=True, help="Keep one open GitHub issue with the report; close it when in sync.")
 @click.option("--label", default="drift", show_default=True, help="Label of the drift issue.")
 @click.option("--repo", metavar="OWNER/NAME", help="Repository for --github-issue (default: GITHUB_REPOSITORY).")
+@click.option(
+    "--open-incident",
+    is_flag=True,
+    help="On drift, open one incident per distinct drift (a repeat run updates it); needs incidents.create/edit.",
+)
+@click.option(
+    "--incident-mode",
+    type=click.Choice(["standard", "retrospective", "test", "tutorial"]),
+    default="standard",
+    show_default=True,
+    help="Mode of the incident --open-incident opens.",
+)
+@click.option("--incident-severity", metavar="NAME", help="Severity (name) of the incident --open-incident opens.")
 @api_options
 @handle_errors
 def drift(
@@ -84,6 +114,9 @@ def drift(
     github_issue: bool,
     label: str,
     repo: str | None,
+    open_incident: bool,
+    incident_mode: str,
+    incident_severity: str | None,
     api_url: str,
     emulator: bool,
 ) -> int:
@@ -92,6 +125,8 @@ def drift(
     Lists every live route that differs from its file (with the fields), every live route no file declares,
     and every file whose route is missing from live. Exit 0 in sync, 2 drift, 1 error. With --github-issue
     (GITHUB_TOKEN), one issue labelled `drift` is opened, kept up to date, and closed when drift clears.
+    With --open-incident, drift opens one incident per distinct drift, so an hourly schedule does not open one
+    incident per run.
     """
     settings = api_settings(api_url, emulator)
     issue_repo = default_repo(repo) if github_issue else ""
@@ -106,6 +141,9 @@ def drift(
         action, number = run(_sync_issue(report, issue_repo, label))
         if number is not None:
             click.echo(f"{action.capitalize()} drift issue #{number} on {issue_repo}.", err=True)
+    if open_incident and report.drifted:
+        reference = run(_open_incident(settings, report, incident_mode, incident_severity))
+        click.echo(f"Incident {reference} tracks this drift.", err=True)
     return EXIT_CHANGES if report.drifted else EXIT_OK
 
 

@@ -2,11 +2,10 @@
 
 The plan is data (`PROBES`); `run_probes` sends it and turns each outcome into a `Row`. Severities go first: the
 cheapest call that proves the key at all, so a 401 stops everything before any other request. Reads are probed by
-listing (one item where the endpoint pages). Incident writes are probed with requests the API must refuse whatever
-the key (an empty create, an edit of an incident that does not exist): 403 means the scope is missing, a validation
-or not-found answer means the key got past the permission check. Nothing is created or changed. Route writes have no
-such probe (an invalid route write is still a write to the routes the tool manages), so they are reported as
-"not probed" and never decide the exit code.
+listing (one item where the endpoint pages). Writes are probed with requests the API must refuse whatever the key
+(an empty create; an edit, update or delete of an id that cannot exist): 403 means the scope is missing, a validation
+or not-found answer means the key got past the permission check. Nothing is created, changed or deleted. This relies
+on incident.io checking permissions before content, as the emulator does; the real order is not documented.
 """
 
 from __future__ import annotations
@@ -28,12 +27,13 @@ from reconciler.api.errors import (
 
 Purpose = Literal["plan", "apply", "incidents"]
 PURPOSES: tuple[Purpose, ...] = ("plan", "apply", "incidents")
-State = Literal["ok", "missing", "not probed", "failed"]
-ProbeKind = Literal["read", "invalid-write", "none"]
+State = Literal["ok", "missing", "failed"]
+ProbeKind = Literal["read", "invalid-write"]
 ROUTES_TOOL: frozenset[Purpose] = frozenset({"plan", "apply"})
 EVERYTHING: frozenset[Purpose] = frozenset(PURPOSES)
-# An id no incident can have: editing it can only be refused (403 without the scope, else 404).
+# Ids no incident or route can have: writing to them can only be refused (403 without the scope, else 404).
 NO_SUCH_INCIDENT = "01RECONCILERCHECKPROBE0000"
+NO_SUCH_ROUTE = "01RECONCILERCHECKPROBE0000"
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,12 @@ PROBES: tuple[Probe, ...] = (
     Probe("incidents.edit", "incidents update", frozenset({"incidents"}), method="POST",
           path=f"/v2/incidents/{NO_SUCH_INCIDENT}/actions/edit",
           body={"incident": {}, "notify_incident_channel": False}, kind="invalid-write"),
-    Probe("alert_route.create", "apply: new routes", frozenset({"apply"}), kind="none"),
-    Probe("alert_route.update", "apply: changed routes", frozenset({"apply"}), kind="none"),
-    Probe("alert_route.destroy", "apply: deleted routes", frozenset({"apply"}), kind="none"),
+    Probe("alert_route.create", "apply: new routes", frozenset({"apply"}), method="POST", path="/v2/alert_routes",
+          body={}, kind="invalid-write"),
+    Probe("alert_route.update", "apply: changed routes", frozenset({"apply"}), method="PUT",
+          path=f"/v2/alert_routes/{NO_SUCH_ROUTE}", body={}, kind="invalid-write"),
+    Probe("alert_route.destroy", "apply: deleted routes", frozenset({"apply"}), method="DELETE",
+          path=f"/v2/alert_routes/{NO_SUCH_ROUTE}", kind="invalid-write"),
 )  # fmt: skip
 
 
@@ -87,7 +90,7 @@ class Row:
 
     @property
     def blocking(self) -> bool:
-        """Whether this row makes the check fail (an unprobed scope never does)."""
+        """Whether this row makes the check fail."""
         return self.state in ("missing", "failed")
 
 
@@ -116,8 +119,6 @@ class Requester(Protocol):
 
 
 async def _send(api: Requester, probe: Probe) -> Row:
-    if probe.kind == "none":
-        return Row(probe, "not probed")
     try:
         await api.request(probe.method, probe.path, params=probe.params or None, json=probe.body)
     except ApiError as error:

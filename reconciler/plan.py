@@ -81,7 +81,7 @@ def build_plan(
                     name=route.name,
                     source=route.source,
                     desired=route.payload,
-                    desired_doc=route.document,
+                    desired_doc=to_document(route.payload, catalog, name=route.name, route_id=route.pinned_id),
                     protected=route.protect,
                 )
             )
@@ -91,17 +91,19 @@ def build_plan(
         if not fields:
             in_sync += 1
             continue
+        route_id = str(match["id"])
+        # Both sides rendered by one function, so the reviewer's diff shows changes, not how the file was written.
         changes.append(
             Change(
                 action=Action.UPDATE,
                 name=route.name,
-                route_id=str(match["id"]),
+                route_id=route_id,
                 live_version=_version(match),
                 source=route.source,
                 desired=route.payload,
                 live=live_payload,
-                desired_doc=route.document,
-                live_doc=to_document(live_payload, catalog, name=str(match.get("name", "")), route_id=str(match["id"])),
+                desired_doc=to_document(route.payload, catalog, name=route.name, route_id=route_id),
+                live_doc=to_document(live_payload, catalog, name=str(match.get("name", "")), route_id=route_id),
                 fields=fields,
                 protected=route.protect,
             )

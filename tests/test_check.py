@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from reconciler.api.errors import ApiError, describe
 from reconciler.check import (
+    NO_SUCH_ROUTE,
     PROBES,
     PURPOSES,
     SEVERITIES,
@@ -22,7 +23,7 @@ from reconciler.check import (
     severities_forbidden,
 )
 
-PROBED = [p for p in PROBES if p.kind != "none"]
+PROBED = list(PROBES)
 STATUSES = [None, 400, 401, 403, 404, 422, 500, 503]
 
 
@@ -57,13 +58,12 @@ def test_writes_are_probed_only_with_requests_that_must_be_refused() -> None:
     for probe in PROBES:
         if probe.method != "GET":
             assert probe.kind == "invalid-write"
-            assert probe.body is not None
-            assert "idempotency_key" not in probe.body  # a create without its required key cannot succeed
-    assert {p.scope for p in PROBES if p.kind == "none"} == {
-        "alert_route.create",
-        "alert_route.update",
-        "alert_route.destroy",
-    }
+            if probe.method == "DELETE":
+                assert probe.path.endswith("/" + NO_SUCH_ROUTE)  # only an id no route can have
+            else:
+                assert probe.body is not None
+                # a create without its required fields, or an update of an id that cannot exist, cannot succeed
+                assert "idempotency_key" not in probe.body and "name" not in probe.body
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_rows_follow_the_answers(purpose: Purpose | None, statuses: dict[str, in
     if fatal:
         with pytest.raises(ApiError):
             asyncio.run(run_probes(fake, probes))
-        assert len(fake.sent) == len([p for p in probes if p.kind != "none"])  # every probe finished first
+        assert len(fake.sent) == len(probes)  # every probe finished first
         return
     rows = asyncio.run(run_probes(fake, probes))
     assert [r.probe for r in rows] == probes
@@ -122,8 +122,6 @@ def test_rows_follow_the_answers(purpose: Purpose | None, statuses: dict[str, in
     assert missing_scopes(rows) == [p.scope for p in probes if statuses.get(p.scope) == 403]
     assert severities_forbidden(rows) == (statuses["severities.view"] == 403)
     for row in rows:
-        if row.probe.kind == "none":
-            assert row.state == "not probed" and not row.blocking
-        elif statuses[row.probe.scope] is None:
+        if statuses[row.probe.scope] is None:
             assert row.state == "ok"
         assert row.blocking == (row.state in ("missing", "failed"))

@@ -11,27 +11,26 @@ import reconciler.check
 from reconciler.check import PROBES
 from tests.cli_emulator import ADMIN, Served, instant_retries, invoke, key_for_missing, served, stable
 
-PROBED = [p.scope for p in PROBES if p.kind != "none"]
+PROBED = [p.scope for p in PROBES]
 
 ALL_OK = """\
-Scope                   Status      Needed for
-severities.view         ok          severity names (routes, incidents)
-alert_routes.view       ok          reading live routes (plan, drift)
-alert_sources.view      ok          alert source names
-alert_schema.view       ok          alert attribute names
-escalation_paths.view   ok          escalation path names
-incident_types.view     ok          incident type names (routes, incidents)
-incident_statuses.view  ok          incident status names
-custom_fields.view      ok          custom field names
-users.view              ok          user emails in escalation targets
-catalog_entries.view    ok          team names
-incidents.view          ok          incidents get and list
-incidents.create        ok          incidents create, drift --open-incident
-incidents.edit          ok          incidents update
-alert_route.create      not probed  apply: new routes
-alert_route.update      not probed  apply: changed routes
-alert_route.destroy     not probed  apply: deleted routes
-not probed: route writes have no harmless probe; apply reports a missing one as a 403 naming it.
+Scope                   Status  Needed for
+severities.view         ok      severity names (routes, incidents)
+alert_routes.view       ok      reading live routes (plan, drift)
+alert_sources.view      ok      alert source names
+alert_schema.view       ok      alert attribute names
+escalation_paths.view   ok      escalation path names
+incident_types.view     ok      incident type names (routes, incidents)
+incident_statuses.view  ok      incident status names
+custom_fields.view      ok      custom field names
+users.view              ok      user emails in escalation targets
+catalog_entries.view    ok      team names
+incidents.view          ok      incidents get and list
+incidents.create        ok      incidents create, drift --open-incident
+incidents.edit          ok      incidents update
+alert_route.create      ok      apply: new routes
+alert_route.update      ok      apply: changed routes
+alert_route.destroy     ok      apply: deleted routes
 The API key has every scope reconciler needs.
 """
 

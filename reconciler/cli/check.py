@@ -30,8 +30,6 @@ from reconciler.cli.common import (
     run,
 )
 
-NOT_PROBED_NOTE = "not probed: route writes have no harmless probe; apply reports a missing one as a 403 naming it."
-
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Plain left-aligned columns, two spaces apart (stable text for tests, logs and CI output)."""
@@ -41,7 +39,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def render_rows(rows: Sequence[Row]) -> str:
-    """The check table: scope, ok / missing / not probed / failed, what reconciler needs it for."""
+    """The check table: scope, ok / missing / failed, what reconciler needs it for."""
     return format_table(["Scope", "Status", "Needed for"], [[r.probe.scope, r.state, r.probe.needed_for] for r in rows])
 
 
@@ -71,8 +69,6 @@ def verdict(rows: Sequence[Row], purpose: Purpose | None) -> tuple[list[str], li
     """(lines for stdout, error lines for stderr) after the table."""
     out: list[str] = []
     errors: list[str] = []
-    if any(r.state == "not probed" for r in rows):
-        out.append(NOT_PROBED_NOTE)
     if severities_forbidden(rows):
         errors.append(
             f"Error: the API key lacks read access to severities ({SEVERITIES.method} {SEVERITIES.path} answered "

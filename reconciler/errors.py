@@ -13,8 +13,29 @@ Anything else escaping to the CLI is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+JsonPath = tuple[str | int, ...]
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def json_path(path: JsonPath) -> str:
+    """`("alert_sources", 0, "conditions")` → `$.alert_sources[0].conditions` (odd keys as `$["#alerts"]`).
+
+    The one spelling of a field's place in every `Problem`, whichever step (load, validate, resolve) found it.
+    """
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _IDENTIFIER.match(part):
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
 
 
 @dataclass(frozen=True, order=True)

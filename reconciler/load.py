@@ -17,8 +17,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from reconciler.errors import ConfigError, InputError, Location, Problem
-from reconciler.safe_yaml import MAX_DEPTH, MAX_NODES, JsonPath, build_document, dump_route, json_path
+from reconciler.errors import ConfigError, InputError, JsonPath, Location, Problem, json_path
+from reconciler.safe_yaml import MAX_DEPTH, MAX_NODES, build_document, dump_route
 
 __all__ = [
     "CHANNELS_FILE",
@@ -29,7 +29,6 @@ __all__ = [
     "collect_routes",
     "dump_route",
     "find_route_files",
-    "json_path",
     "load_channel_map",
     "load_route_bytes",
     "load_route_file",
@@ -170,7 +169,7 @@ def _duplicates(docs: Sequence[RouteDoc], key: str) -> list[Problem]:
         if value in first:
             where = first[value].location((key,))
             message = f"route {key} {value!r} is also declared in {where}"
-            problems.append(Problem(doc.location((key,)), f"$.{key}", message))
+            problems.append(Problem(doc.location((key,)), json_path((key,)), message))
         else:
             first[value] = doc
     return problems

@@ -8,13 +8,12 @@ matching ids. Problems are collected for every file before `resolve_routes` rais
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.document import KINDS, entities, same_name
-from reconciler.errors import InputError, Location, Problem
+from reconciler.errors import InputError, JsonPath, Location, Problem, json_path
 from reconciler.model import Catalog
 from reconciler.normalize import (
     ATTRIBUTE_PREFIX,
@@ -27,8 +26,6 @@ from reconciler.normalize import (
 )
 from reconciler.richtext import is_doc, map_variables, template_to_doc
 
-JsonPath = tuple[str | int, ...]
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TEMPLATE_FIELDS: Mapping[str, str | None] = {
     "incident_type": "incident_type",
     "incident_mode": None,
@@ -47,7 +44,7 @@ class RouteDocLike(Protocol):
     @property
     def data(self) -> Mapping[str, Any]: ...
 
-    def location(self, json_path: tuple[str | int, ...]) -> Location: ...
+    def location(self, path: JsonPath) -> Location: ...
 
 
 @dataclass(frozen=True)
@@ -60,19 +57,6 @@ class DesiredRoute:
     protect: bool
     payload: dict[str, Any]  # canonical create payload (ids, defaults filled)
     document: dict[str, Any]  # the file's data, for display
-
-
-def format_path(path: JsonPath) -> str:
-    """`("alert_sources", 0, "alert_source")` → `$.alert_sources[0].alert_source`."""
-    out = "$"
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _IDENTIFIER.match(part):
-            out += f".{part}"
-        else:
-            out += f"[{part!r}]"
-    return out
 
 
 def _quoted(values: Sequence[str]) -> str:
@@ -101,7 +85,7 @@ class _Resolver:
         self.attributes: dict[str, str] = {}  # attribute key as written -> id
 
     def problem(self, path: JsonPath, message: str) -> None:
-        self.problems.append(Problem(self.doc.location(path), format_path(path), message))
+        self.problems.append(Problem(self.doc.location(path), json_path(path), message))
 
     def lookup(self, kind: str, value: Any, path: JsonPath) -> str:
         label = KINDS[kind][0]

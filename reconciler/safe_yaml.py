@@ -9,7 +9,6 @@ are booleans, only `null`/`~`/empty is null, only JSON-style numbers are numbers
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,10 +16,10 @@ from typing import Any, cast
 
 import yaml
 
+from reconciler.errors import JsonPath, json_path
+
 MAX_DEPTH = 64
 MAX_NODES = 20_000
-
-JsonPath = tuple[str | int, ...]
 
 _TAG = "tag:yaml.org,2002:"
 _STRING_TAGS = {None, "!", _TAG + "str"}
@@ -29,21 +28,7 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^-?(?:0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~7x faster; same events either way
-
-
-def json_path(path: tuple[str | int, ...]) -> str:
-    """`("alert_sources", 0, "conditions")` → `$.alert_sources[0].conditions` (odd keys as `$["#alerts"]`)."""
-    out = "$"
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _IDENTIFIER.match(part):
-            out += f".{part}"
-        else:
-            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
-    return out
 
 
 def resolve_plain(text: str) -> Any:

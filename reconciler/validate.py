@@ -16,8 +16,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 
-from reconciler.errors import Problem
-from reconciler.load import RouteDoc, json_path
+from reconciler.errors import Problem, json_path
+from reconciler.load import RouteDoc
 
 __all__ = ["make_validator", "validate_docs"]
 

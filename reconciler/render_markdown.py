@@ -1,10 +1,11 @@
 """The plan as a pull-request comment (and drift as an issue body), in GitHub-flavoured markdown.
 
-Pure: no I/O. Layout (see docs/github-setup.md): a hidden marker with the plan checksum (how `reconciler comment`
-finds its one sticky comment and how apply finds the reviewed checksum), a title with the counts, a deletion banner
-above everything, the safety checks with their limits, a summary table, one folded diff per route, unmanaged routes,
-warnings, and a footer saying what merging does. GitHub rejects comments over 65,536 characters, so past `budget`
-the folded details go first, then table rows, and the comment says where the full plan is.
+Pure: no I/O. Layout (see "Set up in your repository" in README.md): a hidden marker with the plan checksum (how
+`reconciler comment` finds its one sticky comment and how apply finds the reviewed checksum), a title with the
+counts, a deletion banner above everything, the safety checks with their limits, a summary table, one folded diff
+per route, unmanaged routes, warnings, and a footer saying what merging does. GitHub rejects comments over 65,536
+characters, so past `budget` the folded details go first, then table rows, and the comment says where the full plan
+is.
 
 Route names come from pull requests and from the dashboard: every name is escaped so it renders as plain text and
 can neither close a code block or a `<details>` nor mention anyone.

@@ -68,8 +68,10 @@ async def restore_plan(
         catalog = await read_catalog(api, slack_channels={})
         desired = desired_from_backup(routes, catalog, folder)
         plan = build_plan(desired, live, catalog, prune=prune, force=force)
+        if plan.empty:
+            return plan, None  # said once by the caller, in the backup's terms
         click.echo(render_plan_text(plan), nl=False)
-        if plan.empty or not (yes or confirm()):
+        if not (yes or confirm()):
             return plan, None
         return plan, await apply_plan(plan, api, catalog)
 

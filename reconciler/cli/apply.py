@@ -15,9 +15,10 @@ from reconciler.cli.common import (
     api_settings,
     handle_errors,
     open_client,
+    routes_option,
     run,
 )
-from reconciler.cli.plan import plan_options, progress, routes_option
+from reconciler.cli.plan import plan_options, progress
 from reconciler.errors import ConfigError, UnsafePlan
 from reconciler.fetch import read_catalog
 from reconciler.model import Plan

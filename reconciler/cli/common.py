@@ -1,4 +1,4 @@
-"""What every command shares: API options, the key from the environment, error reporting, exit codes.
+"""What every command shares: API and file options, the key from the environment, error reporting, exit codes.
 
 Exit codes, the same for every command: 0 success (or no changes), 1 error, 2 changes or drift pending (where a
 command documents it).
@@ -10,9 +10,10 @@ import asyncio
 import functools
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -58,6 +59,40 @@ def api_options(func: Callable[P, T]) -> Callable[P, T]:
         help=f"incident.io API base URL (env {API_URL_ENV}).",
     )(func)
     return func
+
+
+def routes_option(func: Callable[P, T]) -> Callable[P, T]:
+    """Add --routes (the folder of route files); the command receives it as `routes_dir`."""
+    return click.option(
+        "--routes",
+        "routes_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("routes"),
+        show_default=True,
+        help="Folder of route files (and channels.yaml).",
+    )(func)
+
+
+def schema_option(func: Callable[P, T]) -> Callable[P, T]:
+    """Add --schema (the route JSON Schema, see `load.load_schema`); the command receives it as `schema_path`."""
+    return click.option(
+        "--schema",
+        "schema_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        metavar="FILE",
+        help="JSON Schema to check against "
+        "[default: schema/alert-route.schema.json if present, else the built-in copy].",
+    )(func)
+
+
+def format_option(
+    choices: Sequence[str], *, help: str, default: str = "text"
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Add --format with these choices; the command receives it as `fmt`."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True, help=help
+    )
 
 
 def api_settings(api_url: str, emulator: bool) -> ApiSettings:

@@ -19,10 +19,14 @@ from reconciler.cli.common import (
     ApiSettings,
     api_options,
     api_settings,
+    format_option,
     handle_errors,
     open_client,
+    routes_option,
     run,
+    schema_option,
 )
+from reconciler.cli.plan import PLAN_FORMATS
 from reconciler.drift import DriftReport, build_drift_report, fingerprint, render_drift_text, report_data
 from reconciler.model import Plan
 from reconciler.render_markdown import DRIFT_MARKER, render_drift_markdown
@@ -69,26 +73,9 @@ async def _open_incident(settings: ApiSettings, report: DriftReport, mode: str, 
 
 
 @click.command("drift")
-@click.option(
-    "--routes",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("routes"),
-    show_default=True,
-    help="Folder of route files (git's side).",
-)
-@click.option(
-    "--schema",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="JSON Schema of route files (default: the one shipped with reconciler).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format on stdout.",
-)
+@routes_option
+@schema_option
+@format_option(PLAN_FORMATS, help="Report format on stdout.")
 @click.option("--github-issue", is_flag=True, help="Keep one open GitHub issue with the report; close it when in sync.")
 @click.option("--label", default="drift", show_default=True, help="Label of the drift issue.")
 @click.option("--repo", metavar="OWNER/NAME", help="Repository for --github-issue (default: GITHUB_REPOSITORY).")
@@ -108,8 +95,8 @@ async def _open_incident(settings: ApiSettings, report: DriftReport, mode: str, 
 @api_options
 @handle_errors
 def drift(
-    routes: Path,
-    schema: Path | None,
+    routes_dir: Path,
+    schema_path: Path | None,
     fmt: str,
     github_issue: bool,
     label: str,
@@ -130,7 +117,7 @@ def drift(
     """
     settings = api_settings(api_url, emulator)
     issue_repo = default_repo(repo) if github_issue else ""
-    report = build_drift_report(run(read_plan(settings, routes, schema)))
+    report = build_drift_report(run(read_plan(settings, routes_dir, schema_path)))
     if fmt == "json":
         click.echo(json.dumps(report_data(report), indent=2, sort_keys=True, ensure_ascii=False, default=str))
     elif fmt == "markdown":

@@ -11,7 +11,7 @@ import click
 from reconciler.api import incidents as calls
 from reconciler.api.client import IncidentIO
 from reconciler.cli.check import format_table
-from reconciler.cli.common import ApiSettings, api_options, api_settings, handle_errors, open_client, run
+from reconciler.cli.common import ApiSettings, api_options, api_settings, format_option, handle_errors, open_client, run
 from reconciler.incidents import (
     MODES,
     STATUS_CATEGORIES,
@@ -58,9 +58,7 @@ async def _names(api: IncidentIO, wanted: list[tuple[str, str, str | None]]) -> 
     return resolve_names(lookups, wanted)
 
 
-format_option = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
-)
+text_or_json = format_option(FORMATS, help="Output format.")
 
 
 @click.group("incidents")
@@ -81,7 +79,7 @@ def incidents() -> None:
     metavar="KEY",
     help="De-duplicates creates (default: a hash of the other inputs, so a retried step opens one incident).",
 )
-@format_option
+@text_or_json
 @api_options
 @handle_errors
 def create(
@@ -120,7 +118,7 @@ def create(
 
 @incidents.command("get")
 @click.argument("incident_id", metavar="ID")
-@format_option
+@text_or_json
 @api_options
 @handle_errors
 def get(incident_id: str, fmt: str, api_url: str, emulator: bool) -> None:
@@ -140,7 +138,7 @@ def get(incident_id: str, fmt: str, api_url: str, emulator: bool) -> None:
 @click.option("--severity", metavar="NAME", help="New severity by name.")
 @click.option("--status", metavar="NAME", help="New status by name (incident.io limits which moves are allowed).")
 @click.option("--notify-slack", is_flag=True, help="Tell the incident's Slack channel about the change.")
-@format_option
+@text_or_json
 @api_options
 @handle_errors
 def update(
@@ -193,9 +191,7 @@ def update(
     "--page-size", type=click.IntRange(1, calls.MAX_PAGE_SIZE), default=25, show_default=True, help="Per page."
 )
 @click.option("--all", "all_pages", is_flag=True, help="Follow the cursor through every page.")
-@click.option(
-    "--format", "fmt", type=click.Choice(LIST_FORMATS), default="table", show_default=True, help="Output format."
-)
+@format_option(LIST_FORMATS, default="table", help="Output format.")
 @api_options
 @handle_errors
 def list_(

@@ -19,8 +19,10 @@ from reconciler.cli.common import (
     api_options,
     api_settings,
     fail,
+    format_option,
     handle_errors,
     open_client,
+    routes_option,
     run,
 )
 from reconciler.model import Catalog, Plan
@@ -29,17 +31,7 @@ from reconciler.planfile import dump_plan, plan_checksum
 from reconciler.render import render_plan_json, render_plan_text
 
 Progress = Callable[[int, int], None]
-
-
-def routes_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--routes",
-        "routes_dir",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=Path("routes"),
-        show_default=True,
-        help="Folder of route files (and channels.yaml).",
-    )(func)
+PLAN_FORMATS = ("text", "markdown", "json")  # plan and drift print in these
 
 
 def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -123,14 +115,7 @@ async def make_plan(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also save the plan as JSON (with its checksum) for `reconciler apply PLAN_FILE`.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the plan.",
-)
+@format_option(PLAN_FORMATS, help="How to print the plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
 @plan_options
 @api_options

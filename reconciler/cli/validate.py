@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, handle_errors
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, format_option, handle_errors, schema_option
 from reconciler.errors import InputError, Location, Problem
 from reconciler.load import CHANNELS_FILE, collect_routes, load_channel_map, load_schema
 from reconciler.render_problems import FORMATS, render_problems, summary
@@ -39,21 +39,9 @@ def check(paths: tuple[Path, ...], schema_path: Path | None) -> tuple[list[Probl
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--schema",
-    "schema_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="FILE",
-    help="JSON Schema to check against [default: schema/alert-route.schema.json if present, else the built-in copy].",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text: file:line:col: $.path: message; github: workflow annotations; json: one JSON document.",
+@schema_option
+@format_option(
+    FORMATS, help="text: file:line:col: $.path: message; github: workflow annotations; json: one JSON document."
 )
 @handle_errors
 def validate(paths: tuple[Path, ...], schema_path: Path | None, fmt: str) -> int:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +18,10 @@ from reconciler.drift import DriftKind, build_drift_report, fingerprint, render_
 from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.errors import ConfigError
-from reconciler.model import Action, Catalog, Change, FieldChange, LiveRouteSummary, Plan
+from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
+from tests.e2e_helpers import ADMIN, READ_ONLY, dashboard_edit, run_cli
 from tests.fake_github import FakeGitHub
 from tests.fake_github import create_app as create_github
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _update(name: str, value: object = False, version: int = 7) -> Change:
@@ -163,46 +159,18 @@ def test_formats_and_errors(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch)
 
 # End to end: the emulator on loopback, the CLI as a subprocess.
 
-ADMIN, READ_ONLY = "example-admin", "example-readonly"
-
-
-def _cli(cwd: Path, url: str, key: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("INCIDENT_IO_", "GITHUB_"))}
-    env |= {"INCIDENT_IO_API_KEY": key, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args, "--api-url", url],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def _dashboard_edit(url: str, name: str, **fields: Any) -> None:
-    """A PUT made directly to the emulator with the admin key, as an edit in incident.io's dashboard would be."""
-    from reconciler.normalize import canonical_live
-
-    headers = {"Authorization": f"Bearer {ADMIN}"}
-    listed = httpx.get(f"{url}/v2/alert_routes", params={"page_size": 50}, headers=headers).json()["alert_routes"]
-    route_id = next(r["id"] for r in listed if r["name"] == name)
-    route = httpx.get(f"{url}/v2/alert_routes/{route_id}", headers=headers).json()["alert_route"]
-    body = {**canonical_live(route, Catalog()), **fields, "version": route["version"] + 1}
-    assert httpx.put(f"{url}/v2/alert_routes/{route_id}", json=body, headers=headers).status_code == 200
-
 
 @pytest.mark.slow
 def test_a_dashboard_edit_is_drift_and_the_drift_run_only_reads(tmp_path: Path) -> None:
     with serve_in_thread(create_app()) as url:
-        exported = _cli(tmp_path, url, ADMIN, "export")
+        exported = run_cli(tmp_path, url, "export", key=ADMIN)
         assert exported.returncode == 0, exported.stderr
-        clean = _cli(tmp_path, url, READ_ONLY, "drift")
+        clean = run_cli(tmp_path, url, "drift", key=READ_ONLY)
         assert (clean.returncode, clean.stdout) == (0, "No drift: 6 routes match git.\n")
 
-        _dashboard_edit(url, "Production Alerts", enabled=False)
+        dashboard_edit(url, "Production Alerts", enabled=False)
         before = len(httpx.get(f"{url}/_emulator/requests").json()["requests"])
-        drifted = _cli(tmp_path, url, READ_ONLY, "drift")
+        drifted = run_cli(tmp_path, url, "drift", key=READ_ONLY)
         assert drifted.returncode == 2, drifted.stderr
         assert drifted.stdout == (
             "~ Production Alerts (01JQ3ZROUTE000000000000001, v8): enabled\n"
@@ -222,31 +190,31 @@ def _incidents(url: str) -> list[dict[str, Any]]:
 @pytest.mark.slow
 def test_drift_opens_one_incident_per_distinct_drift(tmp_path: Path) -> None:
     with serve_in_thread(create_app()) as url:
-        assert _cli(tmp_path, url, ADMIN, "export").returncode == 0
-        in_sync = _cli(tmp_path, url, ADMIN, "drift", "--open-incident")
+        assert run_cli(tmp_path, url, "export", key=ADMIN).returncode == 0
+        in_sync = run_cli(tmp_path, url, "drift", "--open-incident", key=ADMIN)
         assert (in_sync.returncode, in_sync.stderr) == (0, "")
         assert _incidents(url) == []  # no drift, no incident
 
-        _dashboard_edit(url, "Production Alerts", enabled=False)
-        first = _cli(tmp_path, url, ADMIN, "drift", "--open-incident", "--incident-mode", "test")
-        again = _cli(tmp_path, url, ADMIN, "drift", "--open-incident", "--incident-mode", "test")
+        dashboard_edit(url, "Production Alerts", enabled=False)
+        first = run_cli(tmp_path, url, "drift", "--open-incident", "--incident-mode", "test", key=ADMIN)
+        again = run_cli(tmp_path, url, "drift", "--open-incident", "--incident-mode", "test", key=ADMIN)
         assert (first.returncode, again.returncode) == (2, 2)
         assert first.stderr == again.stderr == "Incident INC-1 tracks this drift.\n"
         [incident] = _incidents(url)
         assert incident["mode"] == "test"
         assert incident["name"] == "Alert routes drifted from git: 1 differ from git, 0 unmanaged, 0 missing from live"
 
-        _dashboard_edit(url, "Informational", enabled=False)  # a different drift: a second incident
-        other = _cli(tmp_path, url, ADMIN, "drift", "--open-incident", "--incident-mode", "test")
+        dashboard_edit(url, "Informational", enabled=False)  # a different drift: a second incident
+        other = run_cli(tmp_path, url, "drift", "--open-incident", "--incident-mode", "test", key=ADMIN)
         assert (other.returncode, other.stderr) == (2, "Incident INC-2 tracks this drift.\n")
         assert len(_incidents(url)) == 2
 
 
 def test_open_incident_with_a_read_only_key_is_a_clear_error(tmp_path: Path) -> None:
     with serve_in_thread(create_app()) as url:
-        assert _cli(tmp_path, url, ADMIN, "export").returncode == 0
-        _dashboard_edit(url, "Production Alerts", enabled=False)
-        result = _cli(tmp_path, url, READ_ONLY, "drift", "--open-incident")
+        assert run_cli(tmp_path, url, "export", key=ADMIN).returncode == 0
+        dashboard_edit(url, "Production Alerts", enabled=False)
+        result = run_cli(tmp_path, url, "drift", "--open-incident", key=READ_ONLY)
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
         assert result.stderr.startswith("Error: ")

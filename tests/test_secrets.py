@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +25,8 @@ from starlette.routing import Route
 from reconciler.cli import main
 from reconciler.emulator import ALL_SCOPES, FaultProfile, create_app, load_state, serve_in_thread
 from reconciler.emulator.scopes import ApiKey
+from tests.e2e_helpers import REPO, run_cli
 
-REPO = Path(__file__).resolve().parent.parent
 CANARY = f"inc_canary_{secrets.token_hex(12)}"
 FORMS = (
     CANARY,
@@ -123,17 +120,7 @@ def test_a_subprocess_against_an_echoing_server(echo_url: str, tmp_path: Path) -
     import shutil
 
     shutil.copytree(REPO / "routes", tmp_path / "routes")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENT_IO_")}
-    env |= {"INCIDENT_IO_API_KEY": CANARY, "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [sys.executable, "-m", "reconciler", "plan", "--out", "plan.json", "--api-url", echo_url],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_cli(tmp_path, echo_url, "plan", "--out", "plan.json", key=CANARY)
     assert done.returncode == 1
     assert "Error: " in done.stderr and "Traceback" not in done.stderr
     assert_clean(done.stdout + done.stderr, "subprocess output")

@@ -80,6 +80,27 @@ def instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reconciler.api.core, "RetryPolicy", lambda: RetryPolicy(sleep=_no_sleep))
 
 
+def server_fixtures(missing_scopes: list[str]) -> tuple[Any, Any]:
+    """The two fixtures a CLI test module needs: `module_server`, one emulator served for the whole module (with a
+    key lacking each of `missing_scopes`), and `server`, that emulator made fresh for each test, retries instant.
+
+    Use as `module_server, server = server_fixtures([...])` at the top of the test module.
+    """
+
+    @pytest.fixture(scope="module", name="module_server")
+    def module_server() -> Iterator[Served]:
+        with served(missing_scopes) as server:
+            yield server
+
+    @pytest.fixture(name="server")
+    def server(module_server: Served, monkeypatch: pytest.MonkeyPatch) -> Served:
+        module_server.fresh()
+        instant_retries(monkeypatch)
+        return module_server
+
+    return module_server, server
+
+
 def invoke(server: Served, args: list[str], key: str | None = ADMIN) -> Result:
     """Run the CLI against `server` with `key` in INCIDENT_IO_API_KEY (None: no key at all)."""
     env = {"INCIDENT_IO_API_URL": server.url, "INCIDENT_IO_API_KEY": key}

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.cli_emulator import Served, instant_retries, invoke, key_for_missing, served, stable
+from tests.cli_emulator import Served, invoke, key_for_missing, server_fixtures, stable
 
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[Served]:
-    with served(["incidents.create"]) as server:
-        yield server
-
-
-@pytest.fixture
-def server(module_server: Served, monkeypatch: pytest.MonkeyPatch) -> Served:
-    module_server.fresh()
-    instant_retries(monkeypatch)
-    return module_server
+module_server, server = server_fixtures(["incidents.create"])
 
 
 def test_get_prints_pretty_json(server: Served) -> None:

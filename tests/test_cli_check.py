@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 
 import reconciler.check
 from reconciler.check import PROBES
-from tests.cli_emulator import ADMIN, Served, instant_retries, invoke, key_for_missing, served, stable
+from tests.cli_emulator import ADMIN, Served, invoke, key_for_missing, server_fixtures, stable
 
 PROBED = [p.scope for p in PROBES]
 
@@ -34,18 +33,7 @@ alert_route.destroy     ok      apply: deleted routes
 The API key has every scope reconciler needs.
 """
 
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[Served]:
-    with served(PROBED) as server:
-        yield server
-
-
-@pytest.fixture
-def server(module_server: Served, monkeypatch: pytest.MonkeyPatch) -> Served:
-    module_server.fresh()
-    instant_retries(monkeypatch)
-    return module_server
+module_server, server = server_fixtures(PROBED)
 
 
 def test_every_scope_present(server: Served) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from reconciler.emulator.incidents import seed_incidents
-from tests.cli_emulator import Served, instant_retries, invoke, key_for_missing, served, stable
+from tests.cli_emulator import Served, invoke, key_for_missing, server_fixtures, stable
 
 CREATE = [
     "incidents",
@@ -37,18 +36,7 @@ summary:    Primary unreachable
 link:       https://app.incident.io/example/incidents/1
 """
 
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[Served]:
-    with served(["incidents.create", "incidents.edit"]) as server:
-        yield server
-
-
-@pytest.fixture
-def server(module_server: Served, monkeypatch: pytest.MonkeyPatch) -> Served:
-    module_server.fresh()
-    instant_retries(monkeypatch)
-    return module_server
+module_server, server = server_fixtures(["incidents.create", "incidents.edit"])
 
 
 def status_id(server: Served, name: str) -> str:

@@ -339,13 +339,12 @@ def test_incident_operations_conform_under_generated_requests(openapi_spec: dict
     import random
 
     import schemathesis
-    from hypothesis import HealthCheck, Phase
     from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
     from reconciler.emulator import serve_in_thread
-    from tests.test_emulator_schemathesis import documented_or_enveloped_status
+    from tests.test_emulator_schemathesis import documented_or_enveloped_status, fuzz_settings
 
     app = org_app()
     seed_incidents(app.state.emulator, 3)
@@ -365,14 +364,7 @@ def test_incident_operations_conform_under_generated_requests(openapi_spec: dict
         for operation in operations:
 
             @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
-            @settings(
-                max_examples=20,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
+            @fuzz_settings(20)
             def run(case: Any) -> None:
                 if "id" in (case.path_parameters or {}) and rng.random() < 0.5:
                     case.path_parameters["id"] = rng.choice(store(app.state.emulator).order)

@@ -56,6 +56,18 @@ def documented_or_enveloped_status(ctx: Any, response: Any, case: Any) -> bool |
     return None
 
 
+def fuzz_settings(max_examples: int) -> settings:
+    """Hypothesis settings of a schemathesis run: reproducible (derandomized, no example database), generate only."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, Any]]:
     app = create_app()
@@ -146,14 +158,7 @@ def test_alert_routes_operations_conform(openapi_spec: dict[str, Any], served: t
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
-        @settings(
-            max_examples=EXAMPLES[operation.label],
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
+        @fuzz_settings(EXAMPLES[operation.label])
         def run(case: Any) -> None:
             _steer(case, app, rng)
             response = case.call_and_validate(base_url=url, headers=ADMIN, checks=checks)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -131,23 +132,37 @@ async def reset(request: Request) -> Response:
     return json_response({"reset": True})
 
 
-async def bulk(request: Request) -> Response:
-    try:
-        data = await _body(request)
-        count = data.get("count") if isinstance(data, dict) else None
-        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100_000:
-            raise ValueError("count must be an integer between 0 and 100000")
-        ids = seed_routes(
-            _emulator(request),
-            count,
-            name_prefix=str(data.get("name_prefix", "Seeded route")),
-            payload=data.get("payload"),
-        )
-    except ValueError as exc:
-        return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
-    except ApiError as exc:
-        return error_response(exc)
-    return json_response({"ids": ids}, status=201)
+Seeder = Callable[[Emulator, Obj, int], list[str]]
+
+
+def bulk_endpoint(seed: Seeder) -> Callable[[Request], Awaitable[Response]]:
+    """A `POST /_emulator/.../bulk` handler: {"count": N, ...} → 201 {"ids": [...]} from `seed(emu, body, N)`.
+
+    A body that is not JSON, a bad count or a ValueError from `seed` is a 400.
+    """
+
+    async def bulk(request: Request) -> Response:
+        try:
+            data = await _body(request)
+            count = data.get("count") if isinstance(data, dict) else None
+            if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100_000:
+                raise ValueError("count must be an integer between 0 and 100000")
+            ids = seed(_emulator(request), data, count)
+        except ValueError as exc:
+            return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
+        except ApiError as exc:
+            return error_response(exc)
+        return json_response({"ids": ids}, status=201)
+
+    return bulk
+
+
+def _seed_routes(emu: Emulator, data: Obj, count: int) -> list[str]:
+    prefix = str(data.get("name_prefix", "Seeded route"))
+    return seed_routes(emu, count, name_prefix=prefix, payload=data.get("payload"))
+
+
+bulk = bulk_endpoint(_seed_routes)
 
 
 ROUTES = [

@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.emulator.errors import ApiError, Problem, error_response, json_response
+from reconciler.emulator.control import bulk_endpoint
+from reconciler.emulator.errors import ApiError, json_response
 from reconciler.emulator.routes_api import page_size_param
 from reconciler.emulator.runtime import Call, Emulator
 from reconciler.emulator.scopes import INCIDENTS_CREATE, INCIDENTS_EDIT, INCIDENTS_VIEW
@@ -348,20 +349,11 @@ async def notifications(request: Request) -> Response:
     return json_response({"notifications": store(_emulator(request)).notifications})
 
 
-async def bulk(request: Request) -> Response:
-    try:
-        data = json.loads(await request.body() or b"{}")
-        count = data.get("count") if isinstance(data, dict) else None
-        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100_000:
-            raise ValueError("count must be an integer between 0 and 100000")
-        ids = seed_incidents(
-            _emulator(request), count, status_id=data.get("incident_status_id"), mode=data.get("mode", "standard")
-        )
-    except ValueError as exc:
-        return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
-    except ApiError as exc:
-        return error_response(exc)
-    return json_response({"ids": ids}, status=201)
+def _seed_incidents(emu: Emulator, data: Obj, count: int) -> list[str]:
+    return seed_incidents(emu, count, status_id=data.get("incident_status_id"), mode=data.get("mode", "standard"))
+
+
+bulk = bulk_endpoint(_seed_incidents)
 
 
 ROUTES = [

@@ -15,10 +15,11 @@ from reconciler.cli.common import (
     api_settings,
     handle_errors,
     open_client,
+    plan_options,
     routes_option,
     run,
 )
-from reconciler.cli.plan import plan_options, progress
+from reconciler.cli.plan import progress
 from reconciler.errors import ConfigError, UnsafePlan
 from reconciler.fetch import read_catalog
 from reconciler.model import Plan

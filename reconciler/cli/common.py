@@ -26,6 +26,8 @@ API_URL_ENV = "INCIDENT_IO_API_URL"
 EMULATOR_URL = "http://emulator.invalid"
 EMULATOR_DEFAULT_KEY = "example-admin"  # a published example key of the emulator, not a secret
 
+REPORT_FORMATS = ("text", "markdown", "json")  # what plan and drift print
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
@@ -84,6 +86,21 @@ def schema_option(func: Callable[P, T]) -> Callable[P, T]:
         help="JSON Schema to check against "
         "[default: schema/alert-route.schema.json if present, else the built-in copy].",
     )(func)
+
+
+def plan_options(func: Callable[P, T]) -> Callable[P, T]:
+    """--prune, --force and --protected-from, shared by plan and apply."""
+    func = click.option(
+        "--protected-from",
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        help="Routes folder of the base branch: a route marked protect: true there is never deleted, "
+        "even after its file was removed.",
+    )(func)
+    func = click.option(
+        "--force", is_flag=True, help="Allow a plan over the safety limits (>30% updates or deletes of 10+ routes)."
+    )(func)
+    func = click.option("--prune", is_flag=True, help="Delete live routes that no route file declares.")(func)
+    return func
 
 
 def format_option(

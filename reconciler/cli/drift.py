@@ -16,6 +16,7 @@ from reconciler.cli.comment import default_repo, github_client
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
+    REPORT_FORMATS,
     ApiSettings,
     api_options,
     api_settings,
@@ -26,7 +27,6 @@ from reconciler.cli.common import (
     run,
     schema_option,
 )
-from reconciler.cli.plan import PLAN_FORMATS
 from reconciler.drift import DriftReport, build_drift_report, fingerprint, render_drift_text, report_data
 from reconciler.model import Plan
 from reconciler.render_markdown import DRIFT_MARKER, render_drift_markdown
@@ -75,7 +75,7 @@ async def _open_incident(settings: ApiSettings, report: DriftReport, mode: str, 
 @click.command("drift")
 @routes_option
 @schema_option
-@format_option(PLAN_FORMATS, help="Report format on stdout.")
+@format_option(REPORT_FORMATS, help="Report format on stdout.")
 @click.option("--github-issue", is_flag=True, help="Keep one open GitHub issue with the report; close it when in sync.")
 @click.option("--label", default="drift", show_default=True, help="Label of the drift issue.")
 @click.option("--repo", metavar="OWNER/NAME", help="Repository for --github-issue (default: GITHUB_REPOSITORY).")

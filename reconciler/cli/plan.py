@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
+    REPORT_FORMATS,
     ApiSettings,
     api_options,
     api_settings,
@@ -22,6 +22,7 @@ from reconciler.cli.common import (
     format_option,
     handle_errors,
     open_client,
+    plan_options,
     routes_option,
     run,
 )
@@ -31,22 +32,6 @@ from reconciler.planfile import dump_plan, plan_checksum
 from reconciler.render import render_plan_json, render_plan_text
 
 Progress = Callable[[int, int], None]
-PLAN_FORMATS = ("text", "markdown", "json")  # plan and drift print in these
-
-
-def plan_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--prune, --force and --protected-from, shared by plan and apply."""
-    func = click.option(
-        "--protected-from",
-        type=click.Path(path_type=Path, file_okay=False, exists=True),
-        help="Routes folder of the base branch: a route marked protect: true there is never deleted, "
-        "even after its file was removed.",
-    )(func)
-    func = click.option(
-        "--force", is_flag=True, help="Allow a plan over the safety limits (>30% updates or deletes of 10+ routes)."
-    )(func)
-    func = click.option("--prune", is_flag=True, help="Delete live routes that no route file declares.")(func)
-    return func
 
 
 @contextmanager
@@ -115,7 +100,7 @@ async def make_plan(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also save the plan as JSON (with its checksum) for `reconciler apply PLAN_FILE`.",
 )
-@format_option(PLAN_FORMATS, help="How to print the plan.")
+@format_option(REPORT_FORMATS, help="How to print the plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
 @plan_options
 @api_options

@@ -7,6 +7,9 @@
                                  connection was dropped), key (name), at.
 - `GET  /_emulator/faults`       the current fault profile.
 - `POST /_emulator/faults`       replace it (body: a fault profile mapping, see settings.py); the seed restarts.
+- `GET  /_emulator/rate_limit`   the rate-limit settings: {"enabled", "per_minute", "initial_tokens",
+                                 "retry_after_format"}.
+- `POST /_emulator/rate_limit`   change some of them (body: a mapping of those keys); every bucket starts afresh.
 - `POST /_emulator/reset`        clear both logs and every rate-limit bucket (routes are kept).
 - `POST /_emulator/routes/bulk`  {"count": N, "name_prefix"?: str, "payload"?: create payload} → 201
                                  {"ids": [...]}: N more routes, straight into state (not in the write log).
@@ -26,7 +29,7 @@ from reconciler.emulator.errors import ApiError, Problem, error_response, json_r
 from reconciler.emulator.ratelimit import RateLimiter
 from reconciler.emulator.response_form import render_route
 from reconciler.emulator.runtime import Emulator
-from reconciler.emulator.settings import FaultProfile
+from reconciler.emulator.settings import FaultProfile, rate_limit_from_dict, rate_limit_to_dict
 from reconciler.emulator.state import Obj, now_iso
 from reconciler.emulator.validation import validate_route_payload
 
@@ -123,12 +126,35 @@ async def set_faults(request: Request) -> Response:
     return json_response(profile.to_dict())
 
 
+def _fresh_limiter(emu: Emulator) -> None:
+    s = emu.settings
+    emu.limiter = RateLimiter(s.rate_limit_per_minute, s.rate_limit_initial_tokens, s.retry_after_format)
+
+
+async def get_rate_limit(request: Request) -> Response:
+    return json_response(rate_limit_to_dict(_emulator(request).settings))
+
+
+async def set_rate_limit(request: Request) -> Response:
+    emu = _emulator(request)
+    try:
+        data = await _body(request)
+        if not isinstance(data, dict):
+            raise ValueError("rate-limit settings must be a JSON object")
+        emu.settings = rate_limit_from_dict(emu.settings, data)
+    except ValueError as exc:
+        return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
+    except ApiError as exc:
+        return error_response(exc)
+    _fresh_limiter(emu)  # a new limit or starting level only means something for a bucket that starts afresh
+    return json_response(rate_limit_to_dict(emu.settings))
+
+
 async def reset(request: Request) -> Response:
     emu = _emulator(request)
     emu.write_log.clear()
     emu.request_log.clear()
-    s = emu.settings
-    emu.limiter = RateLimiter(s.rate_limit_per_minute, s.rate_limit_initial_tokens, s.retry_after_format)
+    _fresh_limiter(emu)
     return json_response({"reset": True})
 
 
@@ -170,6 +196,8 @@ ROUTES = [
     Route("/_emulator/requests", requests, methods=["GET"]),
     Route("/_emulator/faults", get_faults, methods=["GET"]),
     Route("/_emulator/faults", set_faults, methods=["POST"]),
+    Route("/_emulator/rate_limit", get_rate_limit, methods=["GET"]),
+    Route("/_emulator/rate_limit", set_rate_limit, methods=["POST"]),
     Route("/_emulator/reset", reset, methods=["POST"]),
     Route("/_emulator/routes/bulk", bulk, methods=["POST"]),
 ]

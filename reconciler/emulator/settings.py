@@ -1,5 +1,7 @@
 """Emulator settings and the fault profile (`--faults FILE`, or `POST /_emulator/faults` at runtime).
 
+The rate limit can be changed at runtime too (`POST /_emulator/rate_limit`, see `rate_limit_from_dict`).
+
 Fault profile file (JSON or YAML), every key optional; rates are probabilities 0..1 drawn per request from
 `random.Random(seed)`, so a given seed and request sequence always injects the same faults:
 
@@ -92,3 +94,41 @@ class EmulatorSettings:
     rate_limit_initial_tokens: float | None = None
     retry_after_format: RetryAfterFormat = "seconds"
     faults: FaultProfile = field(default_factory=FaultProfile)
+
+
+_RATE_LIMIT_KEYS = {
+    "enabled": "rate_limit_enabled",
+    "per_minute": "rate_limit_per_minute",
+    "initial_tokens": "rate_limit_initial_tokens",
+    "retry_after_format": "retry_after_format",
+}
+
+
+def rate_limit_to_dict(settings: EmulatorSettings) -> dict[str, Any]:
+    """The rate-limit settings as plain data (what `GET /_emulator/rate_limit` shows)."""
+    return {short: getattr(settings, name) for short, name in _RATE_LIMIT_KEYS.items()}
+
+
+def rate_limit_from_dict(settings: EmulatorSettings, data: dict[str, Any]) -> EmulatorSettings:
+    """`settings` with the rate-limit keys in `data` changed (every key optional); bad keys or values: ValueError.
+
+    Keys: enabled (bool), per_minute (int > 0), initial_tokens (number >= 0, or null for a full bucket),
+    retry_after_format ("seconds" | "http-date").
+    """
+    unknown = sorted(set(data) - set(_RATE_LIMIT_KEYS))
+    if unknown:
+        raise ValueError(f"unknown rate-limit setting(s): {', '.join(unknown)} (known: {', '.join(_RATE_LIMIT_KEYS)})")
+    changes: dict[str, Any] = {}
+    for short, raw in data.items():
+        if short == "enabled" and not isinstance(raw, bool):
+            raise ValueError(f"enabled must be true or false, got {raw!r}")
+        if short == "per_minute" and (isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0):
+            raise ValueError(f"per_minute must be a positive integer, got {raw!r}")
+        if short == "initial_tokens" and raw is not None:
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+                raise ValueError(f"initial_tokens must be a number >= 0 or null, got {raw!r}")
+            raw = float(raw)
+        if short == "retry_after_format" and raw not in ("seconds", "http-date"):
+            raise ValueError(f"retry_after_format must be 'seconds' or 'http-date', got {raw!r}")
+        changes[_RATE_LIMIT_KEYS[short]] = raw
+    return dataclasses.replace(settings, **changes)

@@ -102,6 +102,8 @@ def _assume_unreported(want: Mapping[str, Any], have: dict[str, Any]) -> dict[st
 
 def diff_payloads(desired: Mapping[str, Any], live: Mapping[str, Any], catalog: Catalog) -> tuple[FieldChange, ...]:
     """The fields that differ (`old` live, `new` desired, file format with names); empty exactly when in sync."""
+    if desired == live:  # equal inputs canonicalize equally: skip the work for the common, in-sync case
+        return ()
     want = canonicalize(desired, catalog)
     have = _assume_unreported(want, canonicalize(live, catalog))
     if want == have:  # the common case, and the definition of "in sync"

@@ -1,12 +1,13 @@
 """The pipeline in one place: route files and the live API in, a plan out.
 
-load → validate → fetch the catalog → resolve → fetch live routes → diff → plan. `plan`, `apply` and `drift` call
+load → validate → fetch (catalog and live routes) → resolve → diff → plan. `plan`, `apply` and `drift` call
 `build_plan_from_repo`; `restore` calls `desired_from_backup` + `build_plan` instead of reading route files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,15 @@ from reconciler.resolve import resolve_routes
 from reconciler.validate import validate_docs
 
 
-def check_files(routes_dir: Path, *, schema_path: Path | None = None) -> tuple[list[Any], dict[str, str]]:
-    """Load and validate every route file and the channel map; raise one InputError with every problem."""
+def check_routes(routes_dir: Path, channels: Mapping[str, str], *, schema_path: Path | None = None) -> list[Any]:
+    """Load and validate every route file against the schema and the channel map; raise one InputError."""
     docs = load_routes([routes_dir])
-    channels = load_channel_map(routes_dir)
     problems: list[Problem] = [
         p for p in validate_docs(docs, load_schema(schema_path), channels=channels) if p.severity == "error"
     ]
     if problems:
         raise InputError(problems)
-    return docs, channels
+    return docs
 
 
 def protected_routes(routes_dir: Path | None) -> set[str]:
@@ -61,11 +61,21 @@ async def build_plan_from_repo(
     Only reads from the API (a read-only client is enough). `on_progress(done, total)` is called while live
     routes are read. Raises InputError (route files), ApiError (the API) or UnsafePlan (safety rules).
     """
-    docs, channels = check_files(routes_dir, schema_path=schema_path)
-    protected = protected_routes(protected_from)
-    catalog = await read_catalog(api, slack_channels=channels)
+    channels = load_channel_map(routes_dir)  # small, and the catalog carries it
+    # Reading incident.io is mostly waiting on the network, checking files is CPU work, and neither needs the other:
+    # start the reads, check the files in a worker thread meanwhile, and stop the reads if the files are invalid.
+    reading = asyncio.ensure_future(
+        asyncio.gather(read_catalog(api, slack_channels=channels), read_live(api, on_progress=on_progress))
+    )
+    try:
+        docs = await asyncio.to_thread(check_routes, routes_dir, channels, schema_path=schema_path)
+        protected = protected_routes(protected_from)
+    except BaseException:
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        raise
+    catalog, live = await reading
     desired = resolve_routes(docs, catalog)
-    live = await read_live(api, on_progress=on_progress)
     plan = build_plan(desired, live, catalog, prune=prune, force=force, protected=protected)
     return plan, catalog
 

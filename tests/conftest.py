@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import shutil
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,11 @@ def load_spec() -> dict[str, Any]:
 def openapi_spec() -> dict[str, Any]:
     """The official spec, loaded once per session."""
     return load_spec()
+
+
+def find_tool(name: str) -> str:
+    """A command-line tool installed with the test extras (on PATH or beside this Python); skip when absent."""
+    found = shutil.which(name) or str(Path(sys.executable).with_name(name))
+    if not Path(found).exists():
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+    return found

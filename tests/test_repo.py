@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import ast
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -13,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
+from tests.conftest import find_tool
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "reconciler"
@@ -97,26 +96,19 @@ def test_pure_core_does_no_io(name: str) -> None:
     assert offenders == []
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name) or str(Path(sys.executable).with_name(name))
-    if not Path(found).exists():
-        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
-    return found
-
-
 def test_ruff_lint_is_clean() -> None:
-    result = subprocess.run([_tool("ruff"), "check", "."], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([find_tool("ruff"), "check", "."], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    result = subprocess.run([_tool("ruff"), "format", "--check", "."], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([find_tool("ruff"), "format", "--check", "."], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.slow
 def test_mypy_strict_is_clean() -> None:
-    result = subprocess.run([_tool("mypy")], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([find_tool("mypy")], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

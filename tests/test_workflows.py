@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.conftest import find_tool
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -99,22 +99,15 @@ def test_plan_and_drift_use_only_the_read_only_key() -> None:
     assert drift["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name) or str(Path(sys.executable).with_name(name))
-    if not Path(found).exists():
-        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
-    return found
-
-
 def test_actionlint_reports_nothing() -> None:
-    result = subprocess.run([_tool("actionlint")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([find_tool("actionlint")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
 
 
 def test_zizmor_reports_nothing() -> None:
     result = subprocess.run(
-        [_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", str(WORKFLOWS)],
+        [find_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", str(WORKFLOWS)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -6,6 +6,7 @@ a *plan* is the ordered list of changes that *apply* carries out.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -14,6 +15,15 @@ from typing import Any
 from reconciler.errors import Problem
 
 JSON = Any  # a value made of dict, list, str, int, float, bool and None
+
+
+def name_key(name: str) -> str:
+    """A route name as people read it: NFKC-normalised, trimmed, case-insensitive.
+
+    Two routes whose names have the same key page the same people twice, so files may not share one, and apply
+    treats a live route with the same key as the route it is about to create.
+    """
+    return unicodedata.normalize("NFKC", name).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,7 @@ class Change:
     live_doc: JSON = None
     fields: tuple[FieldChange, ...] = ()
     protected: bool = False
+    refused: str = ""  # why the plan may not carry out this change (a protected delete); "" when it may
 
     @property
     def sort_key(self) -> tuple[int, str, str]:
@@ -97,14 +108,31 @@ class LiveRouteSummary:
 
 
 @dataclass(frozen=True)
+class SafetyLimits:
+    """octoDNS-style limits: from `min_routes` live routes on, a plan may update or delete at most these shares."""
+
+    min_routes: int = 10
+    max_update_share: float = 0.30
+    max_delete_share: float = 0.30
+
+
+@dataclass(frozen=True)
 class Plan:
-    """The ordered changes, plus what a reviewer needs around them."""
+    """The ordered changes, plus what a reviewer needs around them.
+
+    `snapshot` is the live state the plan was computed against: route id → version for every route read. A plan
+    with `refusals` (plan-wide: over the safety limits) or a change with `refused` set is shown in full but never
+    applied.
+    """
 
     changes: tuple[Change, ...] = ()
     unmanaged: tuple[LiveRouteSummary, ...] = ()  # live routes with no file, kept (no --prune)
     in_sync: int = 0  # managed routes that need no change
     live_count: int = 0  # live routes read
     warnings: tuple[Problem, ...] = ()
+    snapshot: Mapping[str, int | None] = field(default_factory=dict)
+    refusals: tuple[str, ...] = ()
+    limits: SafetyLimits = field(default_factory=SafetyLimits)
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)
@@ -120,3 +148,13 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not self.changes
+
+    @property
+    def refused(self) -> bool:
+        """Whether apply must refuse this plan: over a safety limit, or a change it may not make."""
+        return bool(self.refusals) or any(change.refused for change in self.changes)
+
+    @property
+    def all_refusals(self) -> tuple[str, ...]:
+        """Every reason the plan is refused: plan-wide ones first, then each refused change's."""
+        return self.refusals + tuple(change.refused for change in self.changes if change.refused)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import InputError, Problem
+from reconciler.errors import InputError, Problem, UnsafePlan
 from reconciler.fetch import read_catalog, read_live_routes
 from reconciler.load import collect_routes, load_channel_map, load_routes, load_schema
 from reconciler.model import Catalog, Plan
@@ -77,6 +77,8 @@ async def build_plan_from_repo(
     catalog, live = await reading
     desired = resolve_routes(docs, catalog)
     plan = build_plan(desired, live, catalog, prune=prune, force=force, protected=protected)
+    if plan.refused:  # interim: the CLI shows refused plans in full once it renders them (issue 11)
+        raise UnsafePlan("; ".join(plan.all_refusals))
     return plan, catalog
 
 

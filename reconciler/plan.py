@@ -1,27 +1,25 @@
 """Build a plan: match desired routes (git) to live routes (incident.io) and list the changes between them.
 
 Pure: no I/O. Matching is by pinned id first (`id:` in a route file), then by name. A live route that no file claims
-is *unmanaged*: listed, and deleted only with `prune`. The safety rules (octoDNS style) refuse a plan that deletes a
-protected route or changes too much at once unless forced.
+is *unmanaged*: listed, and deleted only with `prune`. The safety rules (octoDNS style) mark a plan refused when it
+deletes a protected route, or changes too much at once unless forced; a refused plan is still whole, so that it can
+be shown to the people who must decide, but apply never carries it out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from reconciler.diff import diff_payloads
 from reconciler.document import to_document
-from reconciler.errors import InputError, Location, Problem, UnsafePlan
-from reconciler.model import Action, Catalog, Change, LiveRouteSummary, Plan
+from reconciler.errors import InputError, Location, Problem
+from reconciler.model import Action, Catalog, Change, LiveRouteSummary, Plan, SafetyLimits, name_key
 from reconciler.normalize import canonical_live
 
 if TYPE_CHECKING:
     from reconciler.resolve import DesiredRoute
-
-# octoDNS: with at least this many live routes, more than this share of updates or of deletes needs --force.
-SAFETY_MIN_ROUTES = 10
-SAFETY_MAX_SHARE = 0.30
 
 
 def build_plan(
@@ -32,14 +30,16 @@ def build_plan(
     prune: bool = False,
     force: bool = False,
     protected: Collection[str] = (),
+    limits: SafetyLimits | None = None,
 ) -> Plan:
     """The changes that make `live` (full `AlertRouteV2` objects) equal `desired`.
 
     `protected` holds names or ids of routes that must never be deleted (besides those whose file says
     `protect: true`), typically the protected routes of the base branch (`--protected-from`), so that removing a
-    protected route's file is refused too. Raises `UnsafePlan` for a protected delete or, unless `force`, a plan over
-    the safety limits.
+    protected route's file is refused too. A protected delete, and (unless `force`) a plan over the safety `limits`,
+    make the plan refused (`Plan.refused`); it is returned whole either way.
     """
+    limits = limits or SafetyLimits()
     _check_unique(desired)
     live_sorted = sorted(live, key=lambda r: (str(r.get("name", "")), str(r.get("id", ""))))
     by_id = {str(r["id"]): r for r in live_sorted}
@@ -60,7 +60,13 @@ def build_plan(
                 )
             unpinned.append(route)
     for route in unpinned:
+        # The exact name first; then the name as people read it (case, width, spaces), so a file never gets a twin.
         candidates = [r for r in live_sorted if r.get("name") == route.name and str(r["id"]) not in claimed]
+        if not candidates:
+            key = name_key(route.name)
+            candidates = [
+                r for r in live_sorted if name_key(str(r.get("name", ""))) == key and str(r["id"]) not in claimed
+            ]
         if len(candidates) > 1:
             ids = ", ".join(str(r["id"]) for r in candidates)
             warnings.append(
@@ -124,8 +130,9 @@ def build_plan(
         if not prune:
             unmanaged.append(LiveRouteSummary(route_id=route_id, name=name, version=_version(route_live)))
             continue
+        refused = ""
         if route_id in protected_keys or name in protected_keys:
-            raise UnsafePlan(f"refusing to delete protected route {name!r} ({route_id}): it is marked protect: true")
+            refused = f"refusing to delete protected route {name!r} ({route_id}): it is marked protect: true"
         live_payload = canonical_live(route_live, catalog)
         changes.append(
             Change(
@@ -135,6 +142,8 @@ def build_plan(
                 live_version=_version(route_live),
                 live=live_payload,
                 live_doc=to_document(live_payload, catalog, name=name, route_id=route_id),
+                protected=bool(refused),
+                refused=refused,
             )
         )
 
@@ -144,28 +153,37 @@ def build_plan(
         in_sync=in_sync,
         live_count=len(live),
         warnings=tuple(warnings),
+        snapshot={str(r["id"]): _version(r) for r in live_sorted},
+        limits=limits,
     )
-    if not force:
-        check_safety(plan, desired_count=len(desired), prune=prune)
-    return plan
+    if force:
+        return plan
+    return replace(plan, refusals=safety_refusals(plan, desired_count=len(desired), prune=prune))
 
 
-def check_safety(plan: Plan, *, desired_count: int, prune: bool) -> None:
-    """Raise `UnsafePlan` when the plan changes too much of live at once (the octoDNS thresholds)."""
-    if prune and desired_count == 0 and plan.count(Action.DELETE) > 0:
-        raise UnsafePlan(
-            f"no route files were found, so this plan deletes every live route ({plan.count(Action.DELETE)}); "
-            "pass --force if that is intended"
+def safety_refusals(plan: Plan, *, desired_count: int, prune: bool) -> tuple[str, ...]:
+    """Why the plan changes too much of live at once (the octoDNS thresholds in `plan.limits`); () when it does not."""
+    deletes = plan.count(Action.DELETE)
+    if prune and desired_count == 0 and deletes > 0:
+        return (
+            f"no route files were found, so this plan deletes every live route ({deletes}); "
+            "pass --force if that is intended",
         )
-    if plan.live_count < SAFETY_MIN_ROUTES:
-        return
-    for action, verb in ((Action.UPDATE, "updates"), (Action.DELETE, "deletes")):
+    limits = plan.limits
+    if plan.live_count < limits.min_routes:
+        return ()
+    found = []
+    for action, verb, share in (
+        (Action.UPDATE, "updates", limits.max_update_share),
+        (Action.DELETE, "deletes", limits.max_delete_share),
+    ):
         count = plan.count(action)
-        if count / plan.live_count > SAFETY_MAX_SHARE:
-            raise UnsafePlan(
+        if count / plan.live_count > share:
+            found.append(
                 f"too much change: the plan {verb} {count} of {plan.live_count} live routes "
-                f"(more than {SAFETY_MAX_SHARE:.0%}); pass --force if that is intended"
+                f"(more than {share:.0%}); pass --force if that is intended"
             )
+    return tuple(found)
 
 
 def _check_unique(desired: Sequence[DesiredRoute]) -> None:

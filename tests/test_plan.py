@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.errors import InputError, UnsafePlan
-from reconciler.model import Action, Catalog
+from reconciler.errors import InputError
+from reconciler.model import Action, Catalog, SafetyLimits
 from reconciler.normalize import canonicalize
 from reconciler.plan import build_plan
 from reconciler.planfile import dump_plan
@@ -96,12 +96,14 @@ def test_duplicate_desired_names_or_ids_are_input_errors() -> None:
 
 
 def test_a_protected_route_is_never_deleted() -> None:
-    with pytest.raises(UnsafePlan, match=r"refusing to delete protected route 'Core' \(R1\)"):
-        build_plan([], [live("R1", "Core")], CATALOG, prune=True, force=True, protected={"Core"})
-    with pytest.raises(UnsafePlan, match="protected"):
-        build_plan([desired("X")], [live("R1", "Core")], CATALOG, prune=True, protected={"R1"})
+    plan = build_plan([], [live("R1", "Core")], CATALOG, prune=True, force=True, protected={"Core"})
+    assert plan.refused
+    assert plan.all_refusals == ("refusing to delete protected route 'Core' (R1): it is marked protect: true",)
+    assert [c.refused != "" for c in plan.changes] == [True]
+    forced = build_plan([desired("X")], [live("R1", "Core")], CATALOG, prune=True, protected={"R1"})
+    assert forced.refused and "protected" in forced.all_refusals[-1]
     # Without --prune nothing is deleted, so nothing is refused.
-    assert build_plan([], [live("R1", "Core")], CATALOG, protected={"Core"}).unmanaged
+    assert not build_plan([], [live("R1", "Core")], CATALOG, protected={"Core"}).refused
 
 
 def test_a_file_marked_protect_protects_its_route_even_when_matched_elsewhere() -> None:
@@ -117,24 +119,27 @@ def _many(count: int) -> list[dict[str, Any]]:
 def test_safety_limits_on_updates() -> None:
     routes = _many(10)
     files = [desired(f"Route {i:02d}", enabled=i >= 4) for i in range(10)]  # 4 of 10 updated
-    with pytest.raises(UnsafePlan, match=r"too much change: the plan updates 4 of 10 live routes \(more than 30%\)"):
-        build_plan(files, routes, CATALOG)
-    assert build_plan(files, routes, CATALOG, force=True).count(Action.UPDATE) == 4
+    refused = build_plan(files, routes, CATALOG)
+    assert refused.refusals == (
+        "too much change: the plan updates 4 of 10 live routes (more than 30%); pass --force if that is intended",
+    )
+    assert refused.count(Action.UPDATE) == 4  # shown whole, even though refused
+    assert not build_plan(files, routes, CATALOG, force=True).refused
+    assert not build_plan(files, routes, CATALOG, limits=SafetyLimits(max_update_share=0.4)).refused
+    assert build_plan(files, routes, CATALOG, limits=SafetyLimits(min_routes=11)).refusals == ()
     three = [desired(f"Route {i:02d}", enabled=i >= 3) for i in range(10)]
     assert build_plan(three, routes, CATALOG).count(Action.UPDATE) == 3
 
 
 def test_safety_limits_on_deletes_and_small_organisations() -> None:
     files = [desired(f"Route {i:02d}") for i in range(6)]
-    with pytest.raises(UnsafePlan, match="deletes 4 of 10"):
-        build_plan(files, _many(10), CATALOG, prune=True)
+    assert "deletes 4 of 10" in build_plan(files, _many(10), CATALOG, prune=True).refusals[0]
     # Below 10 live routes the share is not checked.
     assert build_plan(files[:2], _many(9), CATALOG, prune=True).count(Action.DELETE) == 7
 
 
 def test_an_empty_desired_set_never_prunes_everything_unforced() -> None:
-    with pytest.raises(UnsafePlan, match="no route files were found"):
-        build_plan([], _many(2), CATALOG, prune=True)
+    assert "no route files were found" in build_plan([], _many(2), CATALOG, prune=True).refusals[0]
     assert build_plan([], _many(2), CATALOG, prune=True, force=True).count(Action.DELETE) == 2
 
 
@@ -155,3 +160,10 @@ def test_the_plan_is_the_same_under_any_input_order(want: list[str], have: list[
     assert order == sorted(order)
     assert plan.count(Action.CREATE) == len(set(want) - set(have))
     assert plan.count(Action.DELETE) == len(set(have) - set(want))
+
+
+def test_names_match_as_people_read_them_and_the_snapshot_holds_every_route_read() -> None:
+    # A file never gets a twin of a live route whose name differs only in case, width or surrounding spaces.
+    plan = build_plan([desired("Production Alerts")], [live("R1", " production ALERTS"), live("R2", "Other")], CATALOG)
+    assert [(c.action, c.route_id) for c in plan.changes] == [(Action.UPDATE, "R1")]
+    assert dict(plan.snapshot) == {"R1": 3, "R2": 3}

@@ -23,7 +23,7 @@ from reconciler.cli.common import (
     run,
 )
 from reconciler.cli.plan import progress
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, UnsafePlan
 from reconciler.export import write_files
 from reconciler.fetch import read_catalog
 from reconciler.model import Plan
@@ -68,6 +68,8 @@ async def restore_plan(
         catalog = await read_catalog(api, slack_channels={})
         desired = desired_from_backup(routes, catalog, folder)
         plan = build_plan(desired, live, catalog, prune=prune, force=force)
+        if plan.refused:
+            raise UnsafePlan("; ".join(plan.all_refusals))
         if plan.empty:
             return plan, None  # said once by the caller, in the backup's terms
         click.echo(render_plan_text(plan), nl=False)

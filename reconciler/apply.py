@@ -1,33 +1,41 @@
-"""Apply a plan: creates, then updates, then deletes, each write pinned to what the plan saw.
+"""Apply a plan at most once: check it still holds, then create, update and delete, each write pinned to the plan.
 
-An update PUTs `live_version + 1` from the plan, never a version read later, so a dashboard edit made after review
-makes the API reject the write instead of being overwritten. What happens after a failed write follows the retry
-matrix of RELIABILITY.md §1.4 (the client already retried what is safe to retry):
+First `preflight` reads back what the plan touches. A plan whose updated or deleted routes moved since it was made is
+refused before any write ("plan is stale"); changes whose result is already live (a re-run, or a run after a crash)
+are "already applied" and not written again; a create whose name a new live route now holds is "created since plan"
+and not written. Then the rest is written: creates, then updates, then deletes. An update PUTs `live_version + 1`
+from the plan, never a version read later, so a dashboard edit made after review makes the API reject the write.
+
+What happens after a failed write follows the retry matrix of RELIABILITY.md §1.4 (the client already retried what
+is safe to retry):
 
 * version rejected, or the outcome unknown (5xx / connection lost after sending): re-read the route.
   live == desired → done; live still at the planned version → write again (only when the outcome was unknown);
   anything else → "changed since plan": this route is left alone, the others are applied.
-* a create whose outcome is unknown: look for the route by name; found with the desired content → adopt it,
-  found with other content → changed since plan, not found → create again (never a blind duplicate).
+* a create whose outcome is unknown: look for the route by name; found with the desired content → done,
+  found with other content → created since plan, not found → create again (never a blind duplicate).
 * a delete whose outcome is unknown: re-read; 404 → done.
 * 401/403 abort the whole run.
+
+"Already applied" is decided from what the plan recorded (its canonical payloads), with no catalog read.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from reconciler.api.errors import ApiError, Forbidden, NotFound, Unauthorized, VersionConflict
-from reconciler.diff import diff_payloads
-from reconciler.model import Action, Catalog, Change, Plan
-from reconciler.normalize import canonical_live
+from reconciler.diff import live_matches
+from reconciler.model import Action, Change, Plan
+from reconciler.outcome import ApplyReport, Outcome, RouteOutcome, outcome_of
+from reconciler.preflight import Check, State, check_create, get_or_none, preflight, same_name_routes
 
 MAX_ROUNDS = 5  # write attempts per route after unknown outcomes; each is preceded by a re-read
 DEFAULT_CONCURRENCY = 8
+T = TypeVar("T")
 
 
 class AlertRouteApi(Protocol):
@@ -38,64 +46,6 @@ class AlertRouteApi(Protocol):
     async def create_alert_route(self, payload: Mapping[str, Any]) -> dict[str, Any]: ...
     async def update_alert_route(self, route_id: str, payload: Mapping[str, Any]) -> dict[str, Any]: ...
     async def delete_alert_route(self, route_id: str) -> None: ...
-
-
-class Outcome(StrEnum):
-    """What happened to one change."""
-
-    CREATED = "created"
-    UPDATED = "updated"
-    DELETED = "deleted"
-    ALREADY_APPLIED = "already applied"
-    CHANGED_SINCE_PLAN = "changed since plan"
-    FAILED = "failed"
-    NOT_ATTEMPTED = "not attempted"
-
-    @property
-    def ok(self) -> bool:
-        return self in (Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED, Outcome.ALREADY_APPLIED)
-
-
-@dataclass(frozen=True)
-class RouteOutcome:
-    """One change's result; `writes` counts the write requests sent for it."""
-
-    action: Action
-    name: str
-    route_id: str | None
-    outcome: Outcome
-    detail: str = ""
-    writes: int = 0
-
-
-@dataclass(frozen=True)
-class ApplyReport:
-    """Per-route outcomes in plan order, and whether the run was aborted (401/403)."""
-
-    outcomes: tuple[RouteOutcome, ...] = ()
-    aborted: str = ""
-
-    @property
-    def writes(self) -> int:
-        return sum(outcome.writes for outcome in self.outcomes)
-
-    @property
-    def ok(self) -> bool:
-        return not self.aborted and all(outcome.outcome.ok for outcome in self.outcomes)
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for item in self.outcomes if item.outcome is outcome)
-
-    @property
-    def summary(self) -> str:
-        """`Applied: 1 created, 2 updated, 0 deleted, 0 already applied; 1 changed since plan, 0 failed.`"""
-        done = ", ".join(
-            f"{self.count(o)} {o.value}"
-            for o in (Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED, Outcome.ALREADY_APPLIED)
-        )
-        bad = [o for o in (Outcome.CHANGED_SINCE_PLAN, Outcome.FAILED, Outcome.NOT_ATTEMPTED) if self.count(o)]
-        tail = "; " + ", ".join(f"{self.count(o)} {o.value}" for o in bad) if bad else ""
-        return f"Applied: {done}{tail} ({self.writes} writes)."
 
 
 class _Abort(Exception):
@@ -109,7 +59,6 @@ class _Abort(Exception):
 @dataclass
 class _Run:
     api: AlertRouteApi
-    catalog: Catalog
     limit: asyncio.Semaphore
     on_outcome: Callable[[RouteOutcome], None] | None
     aborted: str = ""
@@ -119,21 +68,40 @@ class _Run:
 async def apply_plan(
     plan: Plan,
     api: AlertRouteApi,
-    catalog: Catalog,
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_outcome: Callable[[RouteOutcome], None] | None = None,
 ) -> ApplyReport:
-    """Carry out `plan` against `api`: creates, then updates, then deletes, at most `concurrency` at a time.
+    """Carry out `plan` against `api` at most once: preflight, then creates, updates, deletes (`concurrency` at once).
 
     Deletes run only when every create and update went through without failing, so that a route is never removed
-    before its replacement exists.
+    before its replacement exists. A refused plan (`Plan.refused`) is never passed here: the caller refuses it.
     """
-    run = _Run(api=api, catalog=catalog, limit=asyncio.Semaphore(max(1, concurrency)), on_outcome=on_outcome)
+    try:
+        checks = await preflight(plan, api)
+    except (Unauthorized, Forbidden) as error:
+        return _all(plan, Outcome.NOT_ATTEMPTED, str(error), aborted=f"{error} (the run stopped)")
+    stale = [(c, k) for c, k in zip(plan.changes, checks, strict=True) if k.state is State.STALE]
+    if stale:
+        outcomes = tuple(
+            outcome_of(c, Outcome.CHANGED_SINCE_PLAN, k.detail)
+            if k.state is State.STALE
+            else outcome_of(c, Outcome.NOT_ATTEMPTED, "the plan is stale")
+            for c, k in zip(plan.changes, checks, strict=True)
+        )
+        noun = "route" if len(stale) == 1 else "routes"
+        refused = f"plan is stale: {len(stale)} {noun} changed since plan; run plan again"
+        return ApplyReport(outcomes=outcomes, refused=refused)
+
+    run = _Run(api=api, limit=asyncio.Semaphore(max(1, concurrency)), on_outcome=on_outcome)
     results: dict[int, RouteOutcome] = {}
-    indexed = list(enumerate(plan.changes))
+    for index, (change, check) in enumerate(zip(plan.changes, checks, strict=True)):
+        if check.state is not State.PENDING:
+            results[index] = _settled(change, check)
+            if on_outcome is not None:
+                on_outcome(results[index])
     for action in (Action.CREATE, Action.UPDATE, Action.DELETE):
-        phase = [(i, c) for i, c in indexed if c.action is action]
+        phase = [(i, c) for i, c in enumerate(plan.changes) if c.action is action and i not in results]
         if not phase:
             continue
         if run.aborted:
@@ -144,27 +112,37 @@ async def apply_plan(
             blocked = ""
         if blocked:
             for i, change in phase:
-                results[i] = _outcome(change, Outcome.NOT_ATTEMPTED, blocked)
+                results[i] = outcome_of(change, Outcome.NOT_ATTEMPTED, blocked)
             continue
-        outcomes = await asyncio.gather(*(_guarded(run, i, change) for i, change in phase))
-        results.update(zip((i for i, _ in phase), outcomes, strict=True))
-    ordered = tuple(results[i] for i, _ in indexed)
-    return ApplyReport(outcomes=ordered, aborted=run.aborted)
+        done = await asyncio.gather(*(_guarded(run, i, change) for i, change in phase))
+        results.update(zip((i for i, _ in phase), done, strict=True))
+    return ApplyReport(outcomes=tuple(results[i] for i in range(len(plan.changes))), aborted=run.aborted)
+
+
+def _all(plan: Plan, outcome: Outcome, detail: str, *, aborted: str) -> ApplyReport:
+    return ApplyReport(outcomes=tuple(outcome_of(c, outcome, detail) for c in plan.changes), aborted=aborted)
+
+
+def _settled(change: Change, check: Check) -> RouteOutcome:
+    """The outcome of a change that preflight found done or in conflict: nothing to write."""
+    if check.state is State.DONE:
+        return outcome_of(change, Outcome.ALREADY_APPLIED, check.detail, route_id=check.route_id)
+    return outcome_of(change, Outcome.CREATED_SINCE_PLAN, check.detail)
 
 
 async def _guarded(run: _Run, index: int, change: Change) -> RouteOutcome:
     async with run.limit:
         if run.aborted:
-            result = _outcome(change, Outcome.NOT_ATTEMPTED, run.aborted)
+            result = outcome_of(change, Outcome.NOT_ATTEMPTED, run.aborted)
         else:
             run.writes[index] = 0
             try:
                 result = await _apply_one(run, index, change)
             except _Abort as abort:
                 run.aborted = f"{abort.error} (the run stopped)"
-                result = _outcome(change, Outcome.FAILED, str(abort.error))
+                result = outcome_of(change, Outcome.FAILED, str(abort.error))
             except ApiError as error:
-                result = _outcome(change, Outcome.FAILED, str(error))
+                result = outcome_of(change, Outcome.FAILED, str(error))
             result = replace(result, writes=run.writes[index])
     if run.on_outcome is not None:
         run.on_outcome(result)
@@ -179,7 +157,7 @@ async def _apply_one(run: _Run, index: int, change: Change) -> RouteOutcome:
     return await _delete(run, index, change)
 
 
-async def _write(run: _Run, index: int, call: Any) -> Any:
+async def _write(run: _Run, index: int, call: Awaitable[T]) -> T:
     """Send one write; count it; turn 401/403 into an abort."""
     run.writes[index] += 1
     try:
@@ -188,120 +166,80 @@ async def _write(run: _Run, index: int, call: Any) -> Any:
         raise _Abort(error) from None
 
 
-async def _read(run: _Run, route_id: str) -> dict[str, Any] | None:
-    """GET a route; None when it is gone."""
+async def _reading(call: Awaitable[T]) -> T:
+    """A read during the writes: 401/403 abort the run."""
     try:
-        return await run.api.get_alert_route(route_id)
-    except NotFound:
-        return None
+        return await call
     except (Unauthorized, Forbidden) as error:
         raise _Abort(error) from None
-
-
-def _matches(run: _Run, live: Mapping[str, Any], desired: Any) -> bool:
-    return not diff_payloads(desired, canonical_live(live, run.catalog), run.catalog)
 
 
 async def _create(run: _Run, index: int, change: Change) -> RouteOutcome:
     for _ in range(MAX_ROUNDS):
         try:
             created = await _write(run, index, run.api.create_alert_route(change.desired))
-            return _outcome(change, Outcome.CREATED, route_id=str(created.get("id", "")))
+            return outcome_of(change, Outcome.CREATED, route_id=str(created.get("id", "")))
         except ApiError as error:
             if not error.ambiguous:
                 raise
         # The POST may have been committed: look for it by name before creating again.
-        found = await _find_by_name(run, change.name)
-        if found:
-            for live in found:
-                if _matches(run, live, change.desired):
-                    return _outcome(change, Outcome.CREATED, route_id=str(live["id"]))
-            ids = ", ".join(str(live["id"]) for live in found)
-            return _outcome(
-                change, Outcome.CHANGED_SINCE_PLAN, f"a route with this name appeared with other content ({ids})"
-            )
-    return _outcome(change, Outcome.FAILED, f"gave up after {MAX_ROUNDS} attempts")
-
-
-async def _find_by_name(run: _Run, name: str) -> list[dict[str, Any]]:
-    try:
-        slim = await run.api.list_alert_routes()
-    except (Unauthorized, Forbidden) as error:
-        raise _Abort(error) from None
-    found = []
-    for item in slim:
-        if item.get("name") == name:
-            live = await _read(run, str(item["id"]))
-            if live is not None:
-                found.append(live)
-    return found
+        check = check_create(change, await _reading(same_name_routes(run.api, change.name)), set())
+        if check.state is State.DONE:
+            return outcome_of(change, Outcome.CREATED, route_id=check.route_id)
+        if check.state is State.CONFLICT:
+            return outcome_of(change, Outcome.CREATED_SINCE_PLAN, check.detail)
+    return outcome_of(change, Outcome.FAILED, f"gave up after {MAX_ROUNDS} attempts")
 
 
 async def _update(run: _Run, index: int, change: Change) -> RouteOutcome:
-    assert change.route_id is not None and change.live_version is not None, "an update carries its live version"
-    payload = {**change.desired, "version": change.live_version + 1}
+    route_id, planned = change.route_id or "", change.live_version or 0  # the plan reader guarantees both
+    payload = {**change.desired, "version": planned + 1}
     for _ in range(MAX_ROUNDS):
         try:
-            await _write(run, index, run.api.update_alert_route(change.route_id, payload))
-            return _outcome(change, Outcome.UPDATED)
+            await _write(run, index, run.api.update_alert_route(route_id, payload))
+            return outcome_of(change, Outcome.UPDATED)
         except NotFound:
-            return _outcome(change, Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
+            return outcome_of(change, Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
         except VersionConflict:
             ambiguous = False
         except ApiError as error:
             if not error.ambiguous:
                 raise
             ambiguous = True
-        live = await _read(run, change.route_id)
+        live = await _reading(get_or_none(run.api, route_id))
         if live is None:
-            return _outcome(change, Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
+            return outcome_of(change, Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
         version = live.get("version")
-        if _matches(run, live, change.desired):
+        if live_matches(change.desired, live):
             # Our own write went through (version + 1) or someone made the same edit: either way it is done.
-            ours = ambiguous and version == change.live_version + 1
-            return _outcome(change, Outcome.UPDATED if ours else Outcome.ALREADY_APPLIED)
-        if not (ambiguous and version == change.live_version):
-            return _outcome(
-                change,
-                Outcome.CHANGED_SINCE_PLAN,
-                f"live version is {version}, the plan saw {change.live_version}; run plan again",
+            ours = ambiguous and version == planned + 1
+            return outcome_of(change, Outcome.UPDATED if ours else Outcome.ALREADY_APPLIED)
+        if not (ambiguous and version == planned):
+            return outcome_of(
+                change, Outcome.CHANGED_SINCE_PLAN, f"live version is {version}, the plan saw {planned}; run plan again"
             )
         # Unknown outcome and nothing committed: the same version-pinned PUT is still right.
-    return _outcome(change, Outcome.FAILED, f"gave up after {MAX_ROUNDS} attempts")
+    return outcome_of(change, Outcome.FAILED, f"gave up after {MAX_ROUNDS} attempts")
 
 
 async def _delete(run: _Run, index: int, change: Change) -> RouteOutcome:
-    assert change.route_id is not None
-    # The API does not version deletes: check the version first, so a route edited since review is not deleted.
-    live = await _read(run, change.route_id)
+    route_id = change.route_id or ""
+    # The API does not version deletes: check the version right before, so a route edited since review survives.
+    live = await _reading(get_or_none(run.api, route_id))
     if live is None:
-        return _outcome(change, Outcome.ALREADY_APPLIED, "already deleted")
-    if change.live_version is not None and live.get("version") != change.live_version:
-        return _outcome(
-            change,
-            Outcome.CHANGED_SINCE_PLAN,
-            f"live version is {live.get('version')}, the plan saw {change.live_version}; run plan again",
-        )
+        return outcome_of(change, Outcome.ALREADY_APPLIED, "already deleted")
+    if live.get("version") != change.live_version:
+        detail = f"live version is {live.get('version')}, the plan saw {change.live_version}; run plan again"
+        return outcome_of(change, Outcome.CHANGED_SINCE_PLAN, detail)
     for _ in range(MAX_ROUNDS):
         try:
-            await _write(run, index, run.api.delete_alert_route(change.route_id))
-            return _outcome(change, Outcome.DELETED)
+            await _write(run, index, run.api.delete_alert_route(route_id))
+            return outcome_of(change, Outcome.DELETED)
         except NotFound:
-            return _outcome(change, Outcome.DELETED)
+            return outcome_of(change, Outcome.DELETED)
         except ApiError as error:
             if not error.ambiguous:
                 raise
-        if await _read(run, change.route_id) is None:
-            return _outcome(change, Outcome.DELETED)
-    return _outcome(change, Outcome.FAILED, f"gave up after {MAX_ROUNDS} attempts")
-
-
-def _outcome(change: Change, outcome: Outcome, detail: str = "", route_id: str | None = None) -> RouteOutcome:
-    return RouteOutcome(
-        action=change.action, name=change.name, route_id=route_id or change.route_id, outcome=outcome, detail=detail
-    )
-
-
-def outcomes_by(report: ApplyReport, outcome: Outcome) -> Sequence[RouteOutcome]:
-    """The routes with this outcome, in plan order."""
-    return [item for item in report.outcomes if item.outcome is outcome]
+        if await _reading(get_or_none(run.api, route_id)) is None:
+            return outcome_of(change, Outcome.DELETED)
+    return outcome_of(change, Outcome.FAILED, f"gave up after {MAX_ROUNDS} attempts")

@@ -100,6 +100,18 @@ def _assume_unreported(want: Mapping[str, Any], have: dict[str, Any]) -> dict[st
     return out
 
 
+def live_matches(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """Whether a live route, as the API returns it, already holds the canonical `desired` payload.
+
+    Needs no catalog: the server stores conditions already rewritten (`contains_one_of`), and `desired` was
+    rewritten the same way when it was resolved, so only the response's labels and echoes have to go.
+    """
+    if not isinstance(desired, Mapping) or not isinstance(desired.get("expressions"), list):
+        return False
+    have = _assume_unreported(desired, canonicalize(live, Catalog()))
+    return bool(have == desired)
+
+
 def diff_payloads(desired: Mapping[str, Any], live: Mapping[str, Any], catalog: Catalog) -> tuple[FieldChange, ...]:
     """The fields that differ (`old` live, `new` desired, file format with names); empty exactly when in sync."""
     if desired == live:  # equal inputs canonicalize equally: skip the work for the common, in-sync case

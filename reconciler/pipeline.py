@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import InputError, Problem, UnsafePlan
+from reconciler.errors import InputError, Problem
 from reconciler.fetch import read_catalog, read_live_routes
 from reconciler.load import collect_routes, load_channel_map, load_routes, load_schema
-from reconciler.model import Catalog, Plan
+from reconciler.model import Catalog, Plan, SafetyLimits
 from reconciler.plan import build_plan
 from reconciler.resolve import resolve_routes
 from reconciler.validate import validate_docs
@@ -54,12 +54,14 @@ async def build_plan_from_repo(
     prune: bool = False,
     force: bool = False,
     protected_from: Path | None = None,
+    limits: SafetyLimits | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Plan, Catalog]:
     """Plan the changes that make incident.io match the route files in `routes_dir`.
 
     Only reads from the API (a read-only client is enough). `on_progress(done, total)` is called while live
-    routes are read. Raises InputError (route files), ApiError (the API) or UnsafePlan (safety rules).
+    routes are read. Raises InputError (route files) or ApiError (the API); a plan over the safety `limits` or
+    deleting a protected route comes back whole and marked refused (`Plan.refused`).
     """
     channels = load_channel_map(routes_dir)  # small, and the catalog carries it
     # Reading incident.io is mostly waiting on the network, checking files is CPU work, and neither needs the other:
@@ -76,9 +78,7 @@ async def build_plan_from_repo(
         raise
     catalog, live = await reading
     desired = resolve_routes(docs, catalog)
-    plan = build_plan(desired, live, catalog, prune=prune, force=force, protected=protected)
-    if plan.refused:  # interim: the CLI shows refused plans in full once it renders them (issue 11)
-        raise UnsafePlan("; ".join(plan.all_refusals))
+    plan = build_plan(desired, live, catalog, prune=prune, force=force, protected=protected, limits=limits)
     return plan, catalog
 
 

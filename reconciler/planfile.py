@@ -159,3 +159,8 @@ def _change_from_dict(item: Mapping[str, Any]) -> Change:
         ),
         protected=bool(item.get("protected", False)),
     )
+
+
+def review_fingerprint(plan: Plan) -> str:
+    """Interim (the plan-file rework replaces it): what a reviewer approved."""
+    return plan_checksum(plan)

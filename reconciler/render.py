@@ -15,7 +15,7 @@ from reconciler.model import Action, Change, Plan
 from reconciler.planfile import dump_plan
 
 if TYPE_CHECKING:
-    from reconciler.apply import ApplyReport
+    from reconciler.outcome import ApplyReport
 
 _SIGN = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 INDENT = "    "
@@ -37,6 +37,8 @@ def render_plan_text(plan: Plan) -> str:
         lines.extend(f"{INDENT}{route.name} ({route.route_id})" for route in plan.unmanaged)
     lines.extend(f"Warning: {warning}" for warning in plan.warnings)
     lines.append(plan.summary)
+    # Like octoDNS: the whole plan first, so that what is refused can be seen, then why it will not be applied.
+    lines.extend(f"Refused: {reason}" for reason in plan.all_refusals)
     return "\n".join(lines) + "\n"
 
 
@@ -55,6 +57,8 @@ def _change_lines(change: Change) -> list[str]:
         where.append(f"live version {change.live_version}")
     suffix = f"  ({'; '.join(where)})" if where else ""
     lines = [f"{_SIGN[change.action]} {change.action.value} {change.name}{suffix}"]
+    if change.refused:
+        lines.append(f"{INDENT}refused: {change.refused}")
     if change.action is Action.UPDATE:
         for field in change.fields:
             lines.append(f"{INDENT}{field.path}:")
@@ -85,5 +89,7 @@ def render_apply_report(report: ApplyReport) -> str:
         lines.append(f"{outcome.outcome.value}  {outcome.name}{detail}")
     if report.aborted:
         lines.append(f"Aborted: {report.aborted}")
+    if report.refused:
+        lines.append(f"Refused: {report.refused}")
     lines.append(report.summary)
     return "\n".join(lines) + "\n"

@@ -1,8 +1,9 @@
 """The plan as a pull-request comment (and drift as an issue body), in GitHub-flavoured markdown.
 
-Pure: no I/O. Layout (see "Set up in your repository" in README.md): a hidden marker with the plan checksum (how
-`reconciler comment` finds its one sticky comment and how apply finds the reviewed checksum), a title with the
-counts, a deletion banner above everything, the safety checks with their limits, a summary table, one folded diff
+Pure: no I/O. Layout (see "Set up in your repository" in README.md): a hidden marker with the plan's review
+fingerprint (how `reconciler comment` finds its one sticky comment and how the merge-time apply finds what was
+reviewed), a title with the counts, the refusal (a refused plan is shown whole, with why it will not be applied)
+and the deletion banner above everything, the safety checks with their limits, a summary table, one folded diff
 per route, unmanaged routes, warnings, and a footer saying what merging does. GitHub rejects comments over 65,536
 characters, so past `budget` the folded details go first, then table rows, and the comment says where the full plan
 is.
@@ -24,14 +25,11 @@ GITHUB_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000
 PLAN_MARKER = "<!-- reconciler:plan"
 DRIFT_MARKER = "<!-- reconciler:drift"
-# Mirrors reconciler.plan's octoDNS thresholds (kept here so rendering needs no planning modules).
-SAFETY_MIN_ROUTES = 10
-SAFETY_MAX_SHARE = 0.30
 MAX_NAME = 200  # characters of a name shown; longer names are cut with an ellipsis
 MAX_LISTED = 10  # names listed in the deletion banner
 MAX_FIELDS = 6  # field names listed per table row
 
-_CHECKSUM_RE = re.compile(r"<!-- reconciler:plan checksum=(sha256:[0-9a-f]{8,64}) -->")
+_REVIEW_RE = re.compile(r"<!-- reconciler:plan review=(sha256:[0-9a-f]{64}) -->")
 _ICONS = {Action.CREATE: "➕", Action.UPDATE: "🔄", Action.DELETE: "🗑️"}
 # Numeric entities render as the character in markdown and in HTML alike, and never as syntax.
 _ENTITIES = {ch: f"&#{ord(ch)};" for ch in '&<>"|`*_[]\\~$'}
@@ -58,17 +56,17 @@ def escape(text: str, *, limit: int = MAX_NAME) -> str:
     return "".join(_ENTITIES.get(ch, ch) for ch in text)
 
 
-def plan_marker(checksum: str) -> str:
-    """The hidden first line of a plan comment: `<!-- reconciler:plan checksum=sha256:... -->`."""
-    value = checksum if checksum.startswith("sha256:") else f"sha256:{checksum}"
-    if not re.fullmatch(r"sha256:[0-9a-f]{8,64}", value):
-        raise ValueError(f"not a sha256 checksum: {checksum!r}")
-    return f"{PLAN_MARKER} checksum={value} -->"
+def plan_marker(review: str) -> str:
+    """The hidden first line of a plan comment: `<!-- reconciler:plan review=sha256:... -->`."""
+    value = review if review.startswith("sha256:") else f"sha256:{review}"
+    if not re.fullmatch(r"sha256:[0-9a-f]{64}", value):
+        raise ValueError(f"not a sha256 review fingerprint: {review!r}")
+    return f"{PLAN_MARKER} review={value} -->"
 
 
-def checksum_from_comment(body: str) -> str | None:
-    """The checksum in a plan comment's marker (`sha256:...`), or None."""
-    match = _CHECKSUM_RE.search(body)
+def review_from_comment(body: str) -> str | None:
+    """The review fingerprint in a plan comment's marker (`sha256:...`), or None."""
+    match = _REVIEW_RE.search(body)
     return match.group(1) if match else None
 
 
@@ -78,21 +76,37 @@ def _pct(count: int, total: int) -> str:
 
 def _safety(plan: Plan) -> str:
     checks = []
-    for action, verb in ((Action.UPDATE, "updates"), (Action.DELETE, "deletes")):
+    limits = plan.limits
+    for action, verb, limit in (
+        (Action.UPDATE, "updates", limits.max_update_share),
+        (Action.DELETE, "deletes", limits.max_delete_share),
+    ):
         count = plan.count(action)
-        if plan.live_count < SAFETY_MIN_ROUTES:
-            checks.append(f"✅ {verb} {count}/{plan.live_count} (limit applies from {SAFETY_MIN_ROUTES} live routes)")
+        if plan.live_count < limits.min_routes:
+            checks.append(f"✅ {verb} {count}/{plan.live_count} (limit applies from {limits.min_routes} live routes)")
             continue
-        over = count / plan.live_count > SAFETY_MAX_SHARE
-        mark, note = ("❌", ", forced") if over else ("✅", "")
+        over = count / plan.live_count > limit
+        refused = over and any(f"the plan {verb} " in reason for reason in plan.refusals)
+        mark, note = ("❌", ", refused") if refused else ("⚠️", ", forced") if over else ("✅", "")
         share = _pct(count, plan.live_count)
-        checks.append(f"{mark} {verb} {count}/{plan.live_count} ({share}, limit {SAFETY_MAX_SHARE:.0%}{note})")
-    protected = [c for c in plan.changes if c.protected and c.action is Action.DELETE]
+        checks.append(f"{mark} {verb} {count}/{plan.live_count} ({share}, limit {limit:.0%}{note})")
+    protected = [c for c in plan.changes if c.refused]
     if protected:
-        checks.append(f"❌ {len(protected)} protected route(s) deleted")
+        noun = "route" if len(protected) == 1 else "routes"
+        checks.append(f"❌ {len(protected)} protected {noun} would be deleted, refused")
     else:
         checks.append("✅ no protected route deleted")
     return "**Safety checks:** " + " · ".join(checks)
+
+
+def _refusal(plan: Plan) -> str:
+    if not plan.refused:
+        return ""
+    reasons = "\n".join(f"> - {escape(reason, limit=500)}" for reason in plan.all_refusals)
+    return (
+        "> [!CAUTION]\n> **This plan is refused: merging will not apply it.** Fix what is below (or, for the "
+        f"safety limits, plan with `--force` if the change is intended) and push again.\n{reasons}"
+    )
 
 
 def _versions(change: Change) -> str:
@@ -109,7 +123,7 @@ def _what(change: Change) -> str:
     if change.action is Action.CREATE:
         return "new route"
     if change.action is Action.DELETE:
-        return "delete"
+        return "delete · ❌ refused" if change.refused else "delete"
     paths = sorted({f.path for f in change.fields})
     shown = ", ".join(f"<code>{escape(p, limit=80)}</code>" for p in paths[:MAX_FIELDS])
     more = f" +{len(paths) - MAX_FIELDS} more" if len(paths) > MAX_FIELDS else ""
@@ -142,7 +156,7 @@ def _banner(plan: Plan) -> str:
     )
 
 
-def _context_line(plan: Plan, checksum: str, context: CommentContext | None) -> str:
+def _context_line(plan: Plan, review: str, checksum: str, context: CommentContext | None) -> str:
     parts = []
     if context and context.head_sha:
         base = f" on base <code>{escape(context.base_ref, limit=80)}</code>" if context.base_ref else ""
@@ -150,7 +164,9 @@ def _context_line(plan: Plan, checksum: str, context: CommentContext | None) -> 
     if context and context.read_at:
         parts.append(f"live state read {escape(context.read_at, limit=40)}")
     parts.append(f"{plan.live_count} live routes, {plan.in_sync} in sync")
-    parts.append(f"plan <code>{escape(checksum.removeprefix('sha256:')[:12], limit=12)}</code>")
+    parts.append(f"review <code>{escape(review.removeprefix('sha256:')[:12], limit=12)}</code>")
+    if checksum:
+        parts.append(f"plan file <code>{escape(checksum.removeprefix('sha256:')[:12], limit=12)}</code>")
     link = _link(context.run_url if context else None)
     if link:
         parts.append(f"[CI run]({link})")
@@ -179,11 +195,20 @@ def _listing(title: str, items: list[str]) -> str:
 
 
 def render_plan_markdown(
-    plan: Plan, *, checksum: str, context: CommentContext | None = None, budget: int = DEFAULT_BUDGET
+    plan: Plan,
+    *,
+    review: str,
+    checksum: str = "",
+    context: CommentContext | None = None,
+    budget: int = DEFAULT_BUDGET,
 ) -> str:
-    """The PR comment for `plan`; never longer than `budget` (at most GitHub's 65,536) characters."""
+    """The PR comment for `plan`; never longer than `budget` (at most GitHub's 65,536) characters.
+
+    `review` is the plan's review fingerprint (in the marker: what the merge-time apply compares), `checksum` the
+    plan file's seal (shown, when there is a file).
+    """
     budget = min(budget, GITHUB_LIMIT)
-    marker = plan_marker(checksum)
+    marker = plan_marker(review)
     env = f" · <code>{escape(context.environment, limit=40)}</code>" if context and context.environment else ""
     if plan.empty:
         kept = f", {len(plan.unmanaged)} unmanaged live routes kept" if plan.unmanaged else ""
@@ -194,11 +219,11 @@ def render_plan_markdown(
         marker,
         f"## 🧪 Alert routes plan{env} · {plan.summary}",
         "",
-        _context_line(plan, checksum, context),
+        _context_line(plan, review, checksum, context),
     ]
-    banner = _banner(plan)
-    if banner:
-        head += ["", banner]
+    for block in (_refusal(plan), _banner(plan)):
+        if block:
+            head += ["", block]
     head += ["", _safety(plan), "", "| | Route | What changes | Live v → after |", "|---|---|---|---|"]
     rows = [_row(c) for c in changes]
     details = [_details(c) for c in changes]
@@ -209,9 +234,10 @@ def render_plan_markdown(
     noun = "warning" if len(plan.warnings) == 1 else "warnings"
     warnings = _listing(f"Validation: {len(plan.warnings)} {noun}", [escape(str(w), limit=500) for w in plan.warnings])
     footer = (
-        "---\n**On merge** the apply job applies exactly this plan: it refuses to write if the plan at merge time "
-        "differs from this one (checksum above), and it skips, reporting it, any route that is no longer at the "
-        f"version shown. The full machine-readable plan is {_where_full(context)}."
+        "---\n**On merge** the apply job plans again and writes only if that plan's review fingerprint equals this "
+        "one (above): the same changes, the same content, at the same route versions. An unrelated edit elsewhere "
+        "does not block it; a route it touches that changed since makes it refuse, and it writes nothing. "
+        f"The full machine-readable plan is {_where_full(context)}."
     )
 
     def assemble(rows_: list[str], details_: list[str], extras: list[str], notice: str) -> str:

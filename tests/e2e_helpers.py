@@ -28,6 +28,7 @@ def run_cli(cwd: Path, url: str, *args: str, key: str = ADMIN) -> subprocess.Com
         [sys.executable, "-m", "reconciler", *args, "--api-url", url],
         cwd=cwd,
         env=env,
+        stdin=subprocess.DEVNULL,  # never the terminal pytest may run on: "no terminal" is what CI sees
         capture_output=True,
         text=True,
         timeout=120,

@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
-from reconciler.apply import ApplyReport, Outcome, apply_plan
+from reconciler.apply import apply_plan
 from reconciler.emulator import FaultProfile, create_app
 from reconciler.model import Action, Catalog, Plan
+from reconciler.outcome import ApplyReport, Outcome
 from reconciler.pipeline import build_plan_from_repo
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,9 +50,9 @@ async def plan_of(app: Any, routes: Path, **kwargs: Any) -> tuple[Plan, Catalog]
         return await build_plan_from_repo(api, routes, **kwargs)
 
 
-async def apply_with(app: Any, plan: Plan, catalog: Catalog, key: str = "example-admin") -> ApplyReport:
+async def apply_with(app: Any, plan: Plan, _catalog: Catalog, key: str = "example-admin") -> ApplyReport:
     async with client(app, key) as api:
-        return await apply_plan(plan, api, catalog)
+        return await apply_plan(plan, api)
 
 
 def writes(app: Any) -> list[dict[str, Any]]:
@@ -154,7 +155,10 @@ def test_a_route_edited_since_the_plan_is_not_deleted(app: Any, routes: Path) ->
     dashboard_edit(app, "Informational", lambda p: p.__setitem__("enabled", False))
     report = run(apply_with(app, plan, catalog))
     assert [o.outcome for o in report.outcomes if o.action is Action.DELETE] == [Outcome.CHANGED_SINCE_PLAN]
-    assert [w["method"] for w in writes(app)] == ["PUT", "PUT"]  # the dashboard edit and our update
+    # A stale plan is refused before any write: the update that was still valid is not written either.
+    assert report.refused == "plan is stale: 1 route changed since plan; run plan again"
+    assert [o.outcome for o in report.outcomes if o.action is Action.UPDATE] == [Outcome.NOT_ATTEMPTED]
+    assert [w["method"] for w in writes(app)] == ["PUT"]  # the dashboard edit only
 
 
 @pytest.mark.parametrize("fault", ["error_after_commit", "drop_after_commit"])
@@ -260,7 +264,7 @@ def test_a_crash_mid_apply_is_finished_by_the_next_run_without_extra_writes(cras
 
             desired = [route(n, enabled=False) for n in seeded[:20]] + [route(f"New {i}") for i in range(10)]
             plan = build_plan(desired, live, catalog, prune=True, force=True)
-            return len(plan.changes), await apply_plan(plan, api, catalog, concurrency=4)
+            return len(plan.changes), await apply_plan(plan, api, concurrency=4)
 
     with pytest.raises(Crash):
         run(once(CrashAfter(app, crash_after)))

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
-from reconciler.apply import Outcome, apply_plan
+from reconciler.apply import apply_plan
 from reconciler.emulator import FaultProfile, create_app, seed_routes
 from reconciler.emulator.control import minimal_payload
 from reconciler.fetch import read_catalog, read_live_routes
 from reconciler.model import Action
 from reconciler.normalize import canonical_live, canonicalize
+from reconciler.outcome import Outcome
 from reconciler.plan import build_plan
 from reconciler.resolve import DesiredRoute
 
@@ -61,7 +62,7 @@ async def chaos(seed: int, profile: dict[str, float]) -> None:
 
         emulator.write_log.clear()
         emulator.set_faults(FaultProfile.from_dict({"seed": seed, **profile}))
-        report = await apply_plan(plan, api, catalog, concurrency=16)
+        report = await apply_plan(plan, api, concurrency=16)
         emulator.set_faults(FaultProfile())
         assert report.ok, [o for o in report.outcomes if not o.outcome.ok]
         assert Counter(o.outcome for o in report.outcomes) == {

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli import main
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.model import Action, Change, Plan
-from reconciler.planfile import dump_plan, plan_checksum
+from reconciler.planfile import dump_plan, review_fingerprint
 from tests.fake_github import BOT, FakeGitHub, create_app
 
 REPO = "acme/routes"
@@ -89,40 +89,40 @@ def _plan_file(tmp_path: Path) -> tuple[Path, str]:
     plan = Plan(changes=(Change(Action.CREATE, "Payments API", desired={"name": "Payments API"}),), live_count=3)
     path = tmp_path / "plan.json"
     path.write_text(dump_plan(plan, created_at="2026-01-01T00:00:00Z"))
-    return path, plan_checksum(plan)
+    return path, review_fingerprint(plan)
 
 
-def test_plan_file_is_rendered_and_its_checksum_read_back_on_merge(github: FakeGitHub, tmp_path: Path) -> None:
+def test_plan_file_is_rendered_and_its_review_read_back_on_merge(github: FakeGitHub, tmp_path: Path) -> None:
     github.add_pull(REPO, 12, merge_commit_sha="c" * 40)
-    path, checksum = _plan_file(tmp_path)
+    path, review = _plan_file(tmp_path)
     result = _invoke("--pr", "12", "--plan", str(path))
     assert result.exit_code == 0, result.output
     [posted] = github.comments_on(REPO, 12)
-    assert posted["body"].startswith(f"<!-- reconciler:plan checksum=sha256:{checksum} -->\n## 🧪 Alert routes plan")
-    read = _invoke("--print-checksum", "--commit", "c" * 40)
+    assert posted["body"].startswith(f"<!-- reconciler:plan review=sha256:{review} -->\n## 🧪 Alert routes plan")
+    read = _invoke("--print-review", "--commit", "c" * 40)
     assert read.exit_code == 0, read.output
-    assert read.stdout == f"pr=12\nchecksum={checksum}\n"
+    assert read.stdout == f"pr=12\nreview={review}\n"
 
 
 def test_print_renders_without_posting(github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_TOKEN")
-    path, checksum = _plan_file(tmp_path)
+    path, review = _plan_file(tmp_path)
     result = _invoke("--plan", str(path), "--print")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"<!-- reconciler:plan checksum=sha256:{checksum} -->\n")
+    assert result.stdout.startswith(f"<!-- reconciler:plan review=sha256:{review} -->\n")
     assert github.requests == []
 
 
 def test_no_reviewed_plan_or_a_forged_one_is_reported(github: FakeGitHub) -> None:
     github.add_pull(REPO, 13, merge_commit_sha="d" * 40)
-    github.add_comment(REPO, 13, "<!-- reconciler:plan checksum=sha256:" + "e" * 64 + " -->", "mallory")
-    result = _invoke("--print-checksum", "--commit", "d" * 40)
+    github.add_comment(REPO, 13, "<!-- reconciler:plan review=sha256:" + "e" * 64 + " -->", "mallory")
+    result = _invoke("--print-review", "--commit", "d" * 40)
     assert result.exit_code == 1
-    assert result.stdout == "pr=13\nchecksum=\n"
-    assert result.stderr == "No reviewed plan found on acme/routes#13: no plan comment with a checksum.\n"
-    direct = _invoke("--print-checksum", "--commit", "f" * 40)
+    assert result.stdout == "pr=13\nreview=\n"
+    assert result.stderr == "No reviewed plan found on acme/routes#13: no plan comment with a review fingerprint.\n"
+    direct = _invoke("--print-review", "--commit", "f" * 40)
     assert direct.exit_code == 1
-    assert direct.stdout == "pr=\nchecksum=\n"
+    assert direct.stdout == "pr=\nreview=\n"
 
 
 def test_errors_are_messages_without_the_token(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -89,7 +89,7 @@ def test_plan_json_and_saved_plan(served: tuple[Any, str], workdir: Path) -> Non
 
 def test_no_changes(served: tuple[Any, str], workdir: Path) -> None:
     _, url = served
-    assert cli(url, "apply").exit_code == 0
+    assert cli(url, "apply", "--auto-approve").exit_code == 0
     result = cli(url, "plan", "--detailed-exitcode")
     assert (result.exit_code, result.stdout) == (
         0,
@@ -99,12 +99,12 @@ def test_no_changes(served: tuple[Any, str], workdir: Path) -> None:
 
 def test_apply_in_one_go(served: tuple[Any, str], workdir: Path) -> None:
     app, url = served
-    result = cli(url, "apply")
+    result = cli(url, "apply", "--auto-approve")
     assert (result.exit_code, result.stdout) == (
         0,
         WARNINGS_DIFF + "0 to create, 1 to update, 0 to delete\n"
         "updated  Production Warnings\n"
-        "Applied: 0 created, 1 updated, 0 deleted, 0 already applied (1 writes).\n",
+        "Applied: 0 created, 1 updated, 0 deleted, 0 already applied, 0 conflicts, 0 failed (1 write).\n",
     )
     assert [(w["method"], w["version"]) for w in app.state.emulator.write_log] == [("PUT", 5)]
 
@@ -115,10 +115,7 @@ def test_apply_saved_plan_checks_its_checksum(served: tuple[Any, str], workdir: 
     checksum = json.loads((workdir / "plan.json").read_text())["checksum"]
     wrong = cli(url, "apply", "plan.json", "--expect-checksum", "0" * 64)
     assert wrong.exit_code == 1
-    assert wrong.stderr == (
-        f"Error: the plan's checksum is {checksum}, not the reviewed {'0' * 64}: live or the route files changed "
-        "since the review; run reconciler plan again and review it\n"
-    )
+    assert wrong.stderr == f"Error: plan.json has checksum {checksum}, not the expected {'0' * 64}\n"
     data = json.loads((workdir / "plan.json").read_text())
     data["changes"][0]["desired"]["enabled"] = False
     (workdir / "tampered.json").write_text(json.dumps(data))
@@ -129,7 +126,8 @@ def test_apply_saved_plan_checks_its_checksum(served: tuple[Any, str], workdir: 
     ok = cli(url, "apply", "plan.json", "--expect-checksum", checksum)
     assert (ok.exit_code, ok.stdout) == (
         0,
-        "updated  Production Warnings\nApplied: 0 created, 1 updated, 0 deleted, 0 already applied (1 writes).\n",
+        "updated  Production Warnings\n"
+        "Applied: 0 created, 1 updated, 0 deleted, 0 already applied, 0 conflicts, 0 failed (1 write).\n",
     )
 
 
@@ -141,20 +139,35 @@ def test_apply_of_a_stale_plan_exits_non_zero(served: tuple[Any, str], workdir: 
     assert (result.exit_code, result.stdout) == (
         1,
         "changed since plan  Production Warnings: live version is 5, the plan saw 4; run plan again\n"
-        "Applied: 0 created, 0 updated, 0 deleted, 0 already applied; 1 changed since plan (1 writes).\n",
+        "Refused: plan is stale: 1 route changed since plan; run plan again\n"
+        "Applied: 0 created, 0 updated, 0 deleted, 0 already applied, 1 conflict, 0 failed (0 writes).\n",
     )
 
 
 def test_safety_refusal(served: tuple[Any, str], workdir: Path) -> None:
     app, url = served
     seed_routes(app.state.emulator, 6)
-    result = cli(url, "plan", "--prune")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "Error: too much change: the plan deletes 6 of 12 live routes (more than 30%); "
-        "pass --force if that is intended\n"
+    result = cli(url, "plan", "--prune", "--out", "plan.json")
+    # The whole plan is shown (and saved, marked refused), then why it is refused; exit 1.
+    deletes = "".join(
+        f"- delete Seeded route {n}  (id 01KRTE{n - 6:020d}; live version 1)\n" for n in sorted(range(7, 13), key=str)
     )
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        WARNINGS_DIFF + deletes + "0 to create, 1 to update, 6 to delete\n"
+        "Refused: too much change: the plan deletes 6 of 12 live routes (more than 30%); "
+        "pass --force if that is intended\n"
+        f"Saved the plan to plan.json (checksum {json.loads((workdir / 'plan.json').read_text())['checksum']}).\n",
+        "Error: the plan is refused (1 reason above); nothing will be applied.\n",
+    )
+    assert json.loads((workdir / "plan.json").read_text())["refused"] is True
+    applied = cli(url, "apply", "plan.json")
+    assert (applied.exit_code, applied.stdout) == (1, "")
+    assert applied.stderr.startswith("Error: plan.json is a refused plan (too much change: ")
+    assert app.state.emulator.write_log == []
     assert cli(url, "plan", "--prune", "--force").stdout.endswith("0 to create, 1 to update, 6 to delete\n")
+    assert cli(url, "plan", "--prune", "--max-deletes", "50").exit_code == 0
+    assert cli(url, "plan", "--prune", "--limits-from", "13").exit_code == 0
 
 
 def test_protected_from_the_base_branch(served: tuple[Any, str], workdir: Path) -> None:
@@ -166,7 +179,12 @@ def test_protected_from_the_base_branch(served: tuple[Any, str], workdir: Path) 
     (workdir / "routes" / "informational.yaml").unlink()
     result = cli(url, "plan", "--prune", "--protected-from", str(base))
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: refusing to delete protected route 'Informational' (")
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("Refused: refusing to delete protected route 'Informational' (")
+    assert lines[-1].endswith("): it is marked protect: true")
+    assert lines[-2] == "0 to create, 1 to update, 1 to delete"
+    assert "    refused: refusing to delete protected route 'Informational' (" in result.stdout
+    assert result.stderr == "Error: the plan is refused (1 reason above); nothing will be applied.\n"
     assert cli(url, "plan", "--prune").exit_code == 0
 
 
@@ -199,7 +217,7 @@ def test_export_backup_restore(served: tuple[Any, str], workdir: Path) -> None:
     assert (backup.exit_code, backup.stdout) == (0, "Backed up 6 routes to bk.\n")
     index = json.loads((workdir / "bk" / "index.json").read_text())
     assert [r["name"] for r in index["routes"]][:2] == ["Database Alerts", "Informational"]
-    assert cli(url, "apply").exit_code == 0  # live moves away from the backup
+    assert cli(url, "apply", "--auto-approve").exit_code == 0  # live moves away from the backup
     refused = cli(url, "restore", "bk")
     assert refused.exit_code == 1
     assert refused.stderr.endswith(
@@ -208,6 +226,7 @@ def test_export_backup_restore(served: tuple[Any, str], workdir: Path) -> None:
     restored = cli(url, "restore", "bk", "--yes")
     assert restored.exit_code == 0, restored.output
     assert restored.stdout.endswith(
-        "updated  Production Warnings\nApplied: 0 created, 1 updated, 0 deleted, 0 already applied (1 writes).\n"
+        "updated  Production Warnings\n"
+        "Applied: 0 created, 1 updated, 0 deleted, 0 already applied, 0 conflicts, 0 failed (1 write).\n"
     )
     assert cli(url, "restore", "bk").stdout.endswith("Nothing to restore: live matches the backup.\n")

@@ -79,14 +79,14 @@ async def converge(live_payloads: list[dict[str, Any]], desired_payloads: list[d
         ]
         plan = build_plan(desired, await read_live_routes(api), catalog, prune=True, force=True)
         before = len(log)
-        report = await apply_plan(plan, api, catalog)
+        report = await apply_plan(plan, api)
         assert report.ok, report
         assert len(log) - before == len(plan.changes)  # exactly one write per change
 
         replan = build_plan(desired, await read_live_routes(api), catalog, prune=True, force=True)
         assert replan.empty, [(c.action, c.name, c.fields) for c in replan.changes]
         before = len(log)
-        second = await apply_plan(replan, api, catalog)
+        second = await apply_plan(replan, api)
         assert second.writes == 0 and len(log) == before
 
 

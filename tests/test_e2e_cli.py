@@ -49,10 +49,11 @@ def test_export_plan_edit_apply_converge(served: tuple[Any, str], tmp_path: Path
         "0 to create, 1 to update, 0 to delete\n",
     )
 
-    applied = run_cli(tmp_path, url, "apply")
+    applied = run_cli(tmp_path, url, "apply", "--auto-approve")
     assert applied.returncode == 0, applied.stderr
     assert applied.stdout.endswith(
-        "updated  Production Warnings\nApplied: 0 created, 1 updated, 0 deleted, 0 already applied (1 writes).\n"
+        "updated  Production Warnings\n"
+        "Applied: 0 created, 1 updated, 0 deleted, 0 already applied, 0 conflicts, 0 failed (1 write).\n"
     )
     assert [(w["method"], w["name"], w["version"]) for w in app.state.emulator.write_log] == [
         ("PUT", "Production Warnings", 5)
@@ -61,7 +62,7 @@ def test_export_plan_edit_apply_converge(served: tuple[Any, str], tmp_path: Path
     assert (after.returncode, after.stdout.splitlines()[0]) == (0, "No changes: the live routes match the route files.")
 
 
-def test_a_saved_plan_skips_a_route_edited_in_the_dashboard(served: tuple[Any, str], tmp_path: Path) -> None:
+def test_a_saved_plan_is_refused_when_a_route_it_touches_was_edited(served: tuple[Any, str], tmp_path: Path) -> None:
     app, url = served
     assert run_cli(tmp_path, url, "export").returncode == 0
     replace(tmp_path / "routes" / "production-warnings.yaml", "    - info\n", "")
@@ -74,15 +75,17 @@ def test_a_saved_plan_skips_a_route_edited_in_the_dashboard(served: tuple[Any, s
     dashboard_edit(url, "Production Warnings", is_private=True)
     dashboard_writes = len(app.state.emulator.write_log)
 
+    # Like Terraform's stale saved plan: refused before any write, the still-valid update included.
     applied = run_cli(tmp_path, url, "apply", "plan.json")
     assert applied.returncode == 1
     assert applied.stdout == (
-        "updated  Informational\n"
+        "not attempted  Informational: the plan is stale\n"
         "changed since plan  Production Warnings: live version is 5, the plan saw 4; run plan again\n"
-        "Applied: 0 created, 1 updated, 0 deleted, 0 already applied; 1 changed since plan (2 writes).\n"
+        "Refused: plan is stale: 1 route changed since plan; run plan again\n"
+        "Applied: 0 created, 0 updated, 0 deleted, 0 already applied, 1 conflict, 0 failed, 1 not attempted "
+        "(0 writes).\n"
     )
-    committed = app.state.emulator.write_log[dashboard_writes:]
-    assert [(w["method"], w["name"]) for w in committed] == [("PUT", "Informational")]
+    assert app.state.emulator.write_log[dashboard_writes:] == []
 
     # The dashboard edit survives and the next plan shows it.
     replan = run_cli(tmp_path, url, "plan")

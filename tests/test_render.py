@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reconciler.apply import ApplyReport, Outcome, RouteOutcome
 from reconciler.errors import Location, Problem
 from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
+from reconciler.outcome import ApplyReport, Outcome, RouteOutcome
 from reconciler.render import format_value, render_apply_report, render_plan_text
 
 
@@ -78,5 +78,5 @@ def test_apply_report() -> None:
         "created  Payments\n"
         "changed since plan  Warnings: live version is 5, the plan saw 4\n"
         "already applied  Old: already deleted\n"
-        "Applied: 1 created, 0 updated, 0 deleted, 1 already applied; 1 changed since plan (2 writes).\n"
+        "Applied: 1 created, 0 updated, 0 deleted, 1 already applied, 1 conflict, 0 failed (2 writes).\n"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,15 +20,16 @@ from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
 from reconciler.render_markdown import (
     GITHUB_LIMIT,
     CommentContext,
-    checksum_from_comment,
     escape,
     plan_marker,
     render_drift_markdown,
     render_plan_markdown,
+    review_from_comment,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
-CHECKSUM = "6b1ec09a" + "0" * 56
+REVIEW = "6b1ec09a" + "0" * 56
+CHECKSUM = "c0ffee00" + "1" * 56
 CONTEXT = CommentContext(
     environment="prod",
     head_sha="9f3c2e1a0b1c2d3e",
@@ -75,7 +77,7 @@ def _check_golden(name: str, text: str) -> None:
 
 
 def test_no_changes_is_one_line() -> None:
-    text = render_plan_markdown(Plan(in_sync=24, live_count=24), checksum=CHECKSUM, context=CONTEXT)
+    text = render_plan_markdown(Plan(in_sync=24, live_count=24), review=REVIEW, checksum=CHECKSUM, context=CONTEXT)
     _check_golden("plan_no_changes.md", text)
     assert text.splitlines()[1:] == ["✅ **No changes** · <code>prod</code> (24 routes in sync)"]
 
@@ -88,7 +90,7 @@ def test_creates_updates_and_deletes_together() -> None:
         live_count=24,
         warnings=(Problem(Location("routes/checkout-slo-burn.yaml", 14, 7), "$.conditions", "case-sensitive"),),
     )
-    text = render_plan_markdown(plan, checksum=CHECKSUM, context=CONTEXT)
+    text = render_plan_markdown(plan, review=REVIEW, checksum=CHECKSUM, context=CONTEXT)
     _check_golden("plan_mixed.md", text)
     assert text.index("[!CAUTION]") < text.index("Safety checks") < text.index("| 🔄 |") < text.index("<details>")
     assert "1 to create, 2 to update, 1 to delete" in text.splitlines()[1]
@@ -96,7 +98,7 @@ def test_creates_updates_and_deletes_together() -> None:
 
 def test_a_deletion_gets_a_banner_above_everything() -> None:
     plan = Plan(changes=(_delete("Legacy Pingdom → Web"),), in_sync=23, live_count=24)
-    text = render_plan_markdown(plan, checksum=CHECKSUM, context=CONTEXT)
+    text = render_plan_markdown(plan, review=REVIEW, checksum=CHECKSUM, context=CONTEXT)
     _check_golden("plan_deletion.md", text)
     body = text.split("\n", 3)[3]  # after the marker, title and blank line
     assert body.split("\n\n")[1].startswith("> [!CAUTION]\n> **1 route will be deleted:** <b>Legacy Pingdom → Web</b>")
@@ -104,29 +106,49 @@ def test_a_deletion_gets_a_banner_above_everything() -> None:
 
 def test_safety_checks_show_a_forced_plan_over_the_limits() -> None:
     plan = Plan(changes=tuple(_update(f"Route {i}", i) for i in range(4)), in_sync=6, live_count=10)
-    text = render_plan_markdown(plan, checksum=CHECKSUM)
-    assert "❌ updates 4/10 (40%, limit 30%, forced)" in text
+    text = render_plan_markdown(plan, review=REVIEW)
+    assert "⚠️ updates 4/10 (40%, limit 30%, forced)" in text
     assert "✅ deletes 0/10 (0%, limit 30%)" in text
+    assert "[!CAUTION]" not in text
+
+
+def test_a_refused_plan_is_shown_whole_with_the_refusal_at_the_top() -> None:
+    protected = replace(
+        _delete("Core paging"),
+        protected=True,
+        refused="refusing to delete protected route 'Core paging' (01J8QQQQQQQQQQQQQQQQQQQQQQ): it is marked "
+        "protect: true",
+    )
+    refusal = "too much change: the plan updates 4 of 10 live routes (more than 30%); pass --force if that is intended"
+    changes = (*(_update(f"Route {i}", i + 1) for i in range(4)), protected)
+    plan = Plan(changes=changes, in_sync=5, live_count=10, refusals=(refusal,))
+    text = render_plan_markdown(plan, review=REVIEW, checksum=CHECKSUM, context=CONTEXT)
+    _check_golden("plan_refused.md", text)
+    refused_at = text.index("**This plan is refused: merging will not apply it.**")
+    assert refused_at < text.index("route will be deleted") < text.index("Safety checks") < text.index("| 🔄 |")
+    assert "❌ updates 4/10 (40%, limit 30%, refused)" in text
+    assert "❌ 1 protected route would be deleted, refused" in text
+    assert text.count("<details>") == 5  # every change is still shown
 
 
 def test_300_routes_are_cut_to_fit_and_say_where_the_full_plan_is() -> None:
     changes = [_update(f"Route {i:03d} with a fairly long descriptive name", i + 1) for i in range(200)]
     changes += [_delete(f"Old route {i:03d}", i + 1) for i in range(100)]
     plan = Plan(changes=tuple(changes), in_sync=0, live_count=300)
-    text = render_plan_markdown(plan, checksum=CHECKSUM, context=CONTEXT)
+    text = render_plan_markdown(plan, review=REVIEW, checksum=CHECKSUM, context=CONTEXT)
     _check_golden("plan_300_routes.md", text)
     assert len(text) <= 60_000
     assert "This comment is cut to fit GitHub's size limit" in text
     assert "The full plan is the <code>plan.json</code> artifact and the job summary of [this run](" in text
     assert "> **100 routes will be deleted:**" in text and "and 90 more" in text
     assert text.count("<details>") == text.count("</details>") > 0
-    assert checksum_from_comment(text) == f"sha256:{CHECKSUM}"
+    assert review_from_comment(text) == f"sha256:{REVIEW}"
 
 
 @pytest.mark.parametrize("budget", [3_000, 8_000, 20_000, 65_536, 1_000_000])
 def test_every_budget_is_respected(budget: int) -> None:
     changes = tuple(_update(f"Route {i:03d}", i + 1) for i in range(300))
-    text = render_plan_markdown(Plan(changes=changes, live_count=300), checksum=CHECKSUM, budget=budget)
+    text = render_plan_markdown(Plan(changes=changes, live_count=300), review=REVIEW, budget=budget)
     assert len(text) <= min(budget, GITHUB_LIMIT)
     assert "[!NOTE]" in text  # always cut at these sizes, and says so
 
@@ -145,7 +167,7 @@ def test_a_hostile_route_name_renders_harmlessly() -> None:
         desired_doc={"name": name, "message_template": "````\n</details><script>"},
         fields=(FieldChange("message_template", "a", "b"),),
     )
-    text = render_plan_markdown(Plan(changes=(hostile,), live_count=3, in_sync=2), checksum=CHECKSUM)
+    text = render_plan_markdown(Plan(changes=(hostile,), live_count=3, in_sync=2), review=REVIEW)
     _check_golden("plan_hostile_name.md", text)
     outside = _outside_code(text)
     for raw in ("<img", "**bold**", "_it_", "`code`", "[link]", "@acme", "<script>"):
@@ -197,16 +219,17 @@ def test_any_names_and_values_keep_the_structure(items: list[tuple[Action, str]]
                 fields=(FieldChange("enabled", False, True),),
             )
         )
-    text = render_plan_markdown(Plan(changes=tuple(changes), live_count=len(changes)), checksum=CHECKSUM)
+    text = render_plan_markdown(Plan(changes=tuple(changes), live_count=len(changes)), review=REVIEW)
     outside = _outside_code(text)
     assert outside.count("<details>") == outside.count("</details>")
     assert outside.count("<summary>") == outside.count("</summary>")
     assert len(text) <= GITHUB_LIMIT
 
 
-def test_marker_round_trip_and_rejects_non_checksums() -> None:
-    assert checksum_from_comment(plan_marker(CHECKSUM) + "\nbody") == f"sha256:{CHECKSUM}"
-    assert checksum_from_comment("no marker") is None
+def test_marker_round_trip_and_rejects_non_fingerprints() -> None:
+    assert review_from_comment(plan_marker(REVIEW) + "\nbody") == f"sha256:{REVIEW}"
+    assert review_from_comment("no marker") is None
+    assert review_from_comment("<!-- reconciler:plan checksum=sha256:" + "e" * 64 + " -->") is None
     with pytest.raises(ValueError):
         plan_marker("--> <script>")
 
@@ -235,6 +258,6 @@ def test_an_id_on_one_side_only_is_not_shown_as_a_change() -> None:
         desired_doc={"name": "Datadog P1", "enabled": True},
         fields=(FieldChange("enabled", False, True),),
     )
-    text = render_plan_markdown(Plan(changes=(change,), live_count=1), checksum=CHECKSUM)
+    text = render_plan_markdown(Plan(changes=(change,), live_count=1), review=REVIEW)
     assert "id: 01J9" not in text
     assert "-enabled: false\n+enabled: true\n" in text

@@ -77,9 +77,9 @@ def test_apply_holds_the_write_key_in_a_main_only_environment_and_never_cancels(
     uses = {str(s["uses"]).split("@")[0] for s in apply["steps"] if "uses" in s}
     assert uses <= ALLOWED_IN_WRITE_JOB
     text = (WORKFLOWS / "apply.yml").read_text()
-    # The write key appears only in the environment-protected job, and apply is pinned to the reviewed checksum.
+    # The write key appears only in the environment-protected job, and apply is pinned to the reviewed plan.
     assert text.count("INCIDENT_IO_WRITE_API_KEY") == 1
-    assert 'reconciler apply plan.json --expect-checksum "$REVIEWED"' in text
+    assert 'reconciler apply plan.json --expect-review "$REVIEWED"' in text
     for name, job in workflow["jobs"].items():
         if name != "apply":
             assert "secrets." not in yaml.safe_dump(job)
@@ -91,8 +91,9 @@ def test_plan_and_drift_use_only_the_read_only_key() -> None:
         assert "INCIDENT_IO_WRITE_API_KEY" not in text
     plan = _load(WORKFLOWS / "plan.yml")
     assert set(plan["on"]) == {"pull_request"}
-    # The job that may comment holds no incident.io key.
+    # The job that may comment holds no incident.io key, and it posts refused plans too.
     assert "secrets." not in yaml.safe_dump(plan["jobs"]["comment"])
+    assert plan["jobs"]["comment"]["if"] == "${{ !cancelled() && needs.plan.outputs.planned == 'true' }}"
     assert plan["jobs"]["plan"]["permissions"] == {"contents": "read"}
     drift = _load(WORKFLOWS / "drift.yml")
     assert set(drift["on"]) == {"schedule", "workflow_dispatch"}

@@ -1,42 +1,49 @@
-"""`reconciler apply`: carry out a saved plan, or plan and apply in one go, writing only what was planned."""
+"""`reconciler apply`: carry out a saved plan at most once, or plan, ask, and apply in one go."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from reconciler.apply import ApplyReport, apply_plan
+from reconciler.apply import apply_plan
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     ApiSettings,
     api_options,
     api_settings,
+    fail,
     handle_errors,
     open_client,
     plan_options,
     routes_option,
     run,
+    safety_limits,
 )
-from reconciler.cli.plan import progress
+from reconciler.cli.plan import progress, refuse
 from reconciler.errors import ConfigError, UnsafePlan
-from reconciler.fetch import read_catalog
-from reconciler.model import Plan
+from reconciler.lock import apply_lock
+from reconciler.model import Plan, SafetyLimits
+from reconciler.outcome import ApplyReport
 from reconciler.pipeline import build_plan_from_repo
-from reconciler.planfile import load_plan, plan_checksum, safe_api_url
+from reconciler.planfile import load_plan, review_fingerprint, safe_api_url
 from reconciler.render import render_apply_report, render_plan_text
 
+DEFAULT_LOCK_TIMEOUT = 300.0
 
-def check_expected(plan: Plan, expect_checksum: str | None) -> None:
-    """Refuse a plan other than the reviewed one."""
-    if expect_checksum is None:
+
+def check_review(plan: Plan, expect_review: str | None) -> None:
+    """Refuse a plan other than the reviewed one: its review fingerprint must be `expect_review`."""
+    if expect_review is None:
         return
-    actual = plan_checksum(plan)
-    if actual != expect_checksum.strip().lower():
+    wanted = expect_review.strip().lower().removeprefix("sha256:")
+    actual = review_fingerprint(plan)
+    if actual != wanted:
         raise UnsafePlan(
-            f"the plan's checksum is {actual}, not the reviewed {expect_checksum.strip()}: live or the route files "
-            "changed since the review; run reconciler plan again and review it"
+            f"the plan's review fingerprint is {actual}, not the reviewed {wanted}: what would be written differs "
+            "from what was reviewed; run reconciler plan again and review it"
         )
 
 
@@ -45,11 +52,26 @@ def finish(report: ApplyReport) -> int:
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
-async def apply_saved(settings: ApiSettings, plan: Plan) -> ApplyReport:
-    async with open_client(settings) as api:
-        # The catalog tells apply how the server rewrites conditions, to recognise "already applied".
-        catalog = await read_catalog(api, slack_channels={})
-        return await apply_plan(plan, api, catalog)
+def _waiting() -> None:
+    fail("Waiting for another reconciler apply to the same incident.io to finish...")
+
+
+async def apply_saved(settings: ApiSettings, plan: Plan, lock_timeout: float) -> ApplyReport:
+    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=_waiting):
+        async with open_client(settings) as api:
+            return await apply_plan(plan, api)
+
+
+def confirmed(auto_approve: bool) -> bool:
+    """Whether a one-shot apply may write: --auto-approve, or "yes" typed on a terminal; never without either."""
+    if auto_approve:
+        return True
+    if not sys.stdin.isatty():
+        raise ConfigError(
+            "not applying without confirmation: there is no terminal to ask on; review a saved plan "
+            "(reconciler plan --out plan.json, then reconciler apply plan.json) or pass --auto-approve"
+        )
+    return click.confirm("Apply these changes to incident.io?", default=False, err=True)
 
 
 async def plan_and_apply(
@@ -59,29 +81,78 @@ async def plan_and_apply(
     prune: bool,
     force: bool,
     protected_from: Path | None,
-    expect_checksum: str | None,
-) -> tuple[Plan, ApplyReport | None]:
-    # One client for both steps: with --emulator, a second client would talk to a fresh emulator.
-    async with open_client(settings) as api:
-        with progress("Reading live routes") as on_progress:
-            plan, catalog = await build_plan_from_repo(
-                api, routes_dir, prune=prune, force=force, protected_from=protected_from, on_progress=on_progress
-            )
-        click.echo(render_plan_text(plan), nl=False)
-        check_expected(plan, expect_checksum)
-        if plan.empty:
-            return plan, None
-        return plan, await apply_plan(plan, api, catalog)
+    limits: SafetyLimits | None,
+    expect_review: str | None,
+    auto_approve: bool,
+    lock_timeout: float,
+) -> int:
+    # The lock covers the plan too: a second one-shot apply then plans from what the first one wrote.
+    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=_waiting):
+        # One client for both steps: with --emulator, a second client would talk to a fresh emulator.
+        async with open_client(settings) as api:
+            with progress("Reading live routes") as on_progress:
+                plan, _catalog = await build_plan_from_repo(
+                    api,
+                    routes_dir,
+                    prune=prune,
+                    force=force,
+                    protected_from=protected_from,
+                    limits=limits,
+                    on_progress=on_progress,
+                )
+            click.echo(render_plan_text(plan), nl=False)
+            if plan.refused:
+                return refuse(plan)
+            check_review(plan, expect_review)
+            if plan.empty:
+                return EXIT_OK
+            if not confirmed(auto_approve):
+                fail("Apply cancelled: nothing was written.")
+                return EXIT_ERROR
+            return finish(await apply_plan(plan, api))
+
+
+def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | None, expect_review: str | None) -> Plan:
+    """The plan in `plan_file`, refused unless it is intact, made for this API, unrefused and the expected one."""
+    try:
+        data = plan_file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the plan file {plan_file}: {exc.strerror or exc}") from None
+    saved = load_plan(data.decode("utf-8", "replace"), source=str(plan_file))  # interim: the reader takes bytes soon
+    if expect_checksum is not None and saved.checksum != expect_checksum.strip().lower().removeprefix("sha256:"):
+        raise UnsafePlan(f"{plan_file} has checksum {saved.checksum}, not the expected {expect_checksum.strip()}")
+    check_review(saved.plan, expect_review)
+    here = safe_api_url(settings.api_url)
+    if saved.api_url != here:
+        raise ConfigError(f"{plan_file} was planned against {saved.api_url}, not {here}")
+    if saved.plan.refused:
+        reasons = "; ".join(saved.plan.all_refusals)
+        raise UnsafePlan(f"{plan_file} is a refused plan ({reasons}); nothing was applied")
+    return saved.plan
 
 
 @click.command("apply")
-@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @routes_option
 @plan_options
 @click.option(
+    "--expect-review",
+    metavar="SHA256",
+    help="Apply only if the plan's review fingerprint is this one (the reviewed plan's, from its PR comment).",
+)
+@click.option(
     "--expect-checksum",
-    metavar="SHA",
-    help="Apply only if the plan's checksum is this one (the reviewed plan's, as `plan` prints it).",
+    metavar="SHA256",
+    help="With PLAN_FILE: apply only if the file's checksum (its seal) is this one.",
+)
+@click.option("--auto-approve", is_flag=True, help="Without PLAN_FILE: apply without asking.")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_LOCK_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another apply to the same incident.io on this machine to finish.",
 )
 @api_options
 @handle_errors
@@ -91,41 +162,53 @@ def apply_command(
     prune: bool,
     force: bool,
     protected_from: Path | None,
+    limits_from: int | None,
+    max_updates: int | None,
+    max_deletes: int | None,
+    expect_review: str | None,
     expect_checksum: str | None,
+    auto_approve: bool,
+    lock_timeout: float,
     api_url: str,
     emulator: bool,
 ) -> int:
-    """Apply PLAN_FILE (saved by `plan --out`), or plan from the route files and apply in one go.
+    """Apply PLAN_FILE (saved by `plan --out`) at most once, or plan from the route files, ask, and apply.
 
-    Creates first, then updates, then deletes. Each update is pinned to the version the plan saw: a route edited
-    in incident.io since the plan is not written ("changed since plan"), the others are applied, and the exit
-    code is 1. Exit 0 when every change was applied (or already was).
+    Before writing, apply reads back every route the plan touches: a plan whose routes changed since it was made
+    is refused before any write ("plan is stale"), changes already live are "already applied" (so re-running a
+    plan is safe), and a route created since the plan with a planned route's name is not created again. Then it
+    creates, updates and deletes, each update pinned to the version the plan saw. A saved plan was reviewed, so it
+    does not ask; without PLAN_FILE the plan is shown and apply asks on a terminal (--auto-approve to skip).
+    Exit 0 when every change was applied (or already was), 1 otherwise.
     """
     settings = api_settings(api_url, emulator)
+    limits = safety_limits(limits_from, max_updates, max_deletes)
     if plan_file is None:
-        _plan, report = run(
+        if expect_checksum is not None:
+            raise ConfigError("--expect-checksum checks a saved plan file; without one use --expect-review")
+        return run(
             plan_and_apply(
                 settings,
                 routes_dir,
                 prune=prune,
                 force=force,
                 protected_from=protected_from,
-                expect_checksum=expect_checksum,
+                limits=limits,
+                expect_review=expect_review,
+                auto_approve=auto_approve,
+                lock_timeout=lock_timeout,
             )
         )
-        if report is None:
-            return EXIT_OK
-        return finish(report)
-    if prune or force or protected_from is not None:
-        raise ConfigError("--prune, --force and --protected-from apply when planning; a saved plan is applied as is")
-    saved = load_plan(plan_file.read_text(encoding="utf-8"), source=str(plan_file))
-    check_expected(saved.plan, expect_checksum)
-    if saved.api_url and saved.api_url != safe_api_url(settings.api_url):
-        raise ConfigError(f"{plan_file} was planned against {saved.api_url}, not {safe_api_url(settings.api_url)}")
-    if saved.plan.empty:
+    if prune or force or protected_from is not None or limits is not None or auto_approve:
+        raise ConfigError(
+            "--prune, --force, --protected-from, the limits and --auto-approve apply when planning; "
+            "a saved plan is applied as it was reviewed"
+        )
+    plan = read_saved(plan_file, settings, expect_checksum, expect_review)
+    if plan.empty:
         click.echo("No changes in the plan: nothing to apply.")
         return EXIT_OK
-    return finish(run(apply_saved(settings, saved.plan)))
+    return finish(run(apply_saved(settings, plan, lock_timeout)))
 
 
 COMMANDS: list[click.Command] = [apply_command]

@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from reconciler.apply import ApplyReport, apply_plan
+from reconciler.apply import apply_plan
 from reconciler.backup import backup_files, default_backup_dir, desired_from_backup, read_backup
-from reconciler.cli.apply import finish
+from reconciler.cli.apply import DEFAULT_LOCK_TIMEOUT, finish
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -22,11 +22,13 @@ from reconciler.cli.common import (
     open_client,
     run,
 )
-from reconciler.cli.plan import progress
-from reconciler.errors import ConfigError, UnsafePlan
+from reconciler.cli.plan import progress, refuse
+from reconciler.errors import ConfigError
 from reconciler.export import write_files
 from reconciler.fetch import read_catalog
+from reconciler.lock import apply_lock
 from reconciler.model import Plan
+from reconciler.outcome import ApplyReport
 from reconciler.pipeline import read_live
 from reconciler.plan import build_plan
 from reconciler.render import render_plan_text
@@ -62,20 +64,19 @@ def backup_command(folder: Path | None, api_url: str, emulator: bool) -> int:
 async def restore_plan(
     settings: ApiSettings, folder: Path, routes: Any, *, prune: bool, force: bool, yes: bool
 ) -> tuple[Plan, ApplyReport | None]:
-    async with open_client(settings) as api:
-        with progress("Reading live routes") as on_progress:
-            live = await read_live(api, on_progress=on_progress)
-        catalog = await read_catalog(api, slack_channels={})
-        desired = desired_from_backup(routes, catalog, folder)
-        plan = build_plan(desired, live, catalog, prune=prune, force=force)
-        if plan.refused:
-            raise UnsafePlan("; ".join(plan.all_refusals))
-        if plan.empty:
-            return plan, None  # said once by the caller, in the backup's terms
-        click.echo(render_plan_text(plan), nl=False)
-        if not (yes or confirm()):
-            return plan, None
-        return plan, await apply_plan(plan, api, catalog)
+    with apply_lock(settings.api_url, timeout=DEFAULT_LOCK_TIMEOUT):
+        async with open_client(settings) as api:
+            with progress("Reading live routes") as on_progress:
+                live = await read_live(api, on_progress=on_progress)
+            catalog = await read_catalog(api, slack_channels={})
+            desired = desired_from_backup(routes, catalog, folder)
+            plan = build_plan(desired, live, catalog, prune=prune, force=force)
+            if plan.empty:
+                return plan, None  # said once by the caller, in the backup's terms
+            click.echo(render_plan_text(plan), nl=False)
+            if plan.refused or not (yes or confirm()):
+                return plan, None
+            return plan, await apply_plan(plan, api)
 
 
 def confirm() -> bool:
@@ -107,6 +108,8 @@ def restore_command(folder: Path, yes: bool, prune: bool, force: bool, api_url: 
     if plan.empty:
         click.echo("Nothing to restore: live matches the backup.")
         return EXIT_OK
+    if plan.refused:
+        return refuse(plan)
     if report is None:
         click.echo("Restore cancelled: nothing was changed.")
         return EXIT_ERROR

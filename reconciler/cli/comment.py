@@ -1,4 +1,4 @@
-"""`reconciler comment`: keep one sticky comment per pull request, and read the reviewed plan checksum back.
+"""`reconciler comment`: keep one sticky comment per pull request, and read the reviewed plan's fingerprint back.
 
 Repository, PR number and token default to what GitHub Actions provides (GITHUB_REPOSITORY, the event file or
 GITHUB_REF, GITHUB_TOKEN); the comment is found by its hidden marker, so re-runs edit it instead of adding another.
@@ -16,13 +16,13 @@ import click
 from reconciler.api.github import DEFAULT_GITHUB_API_URL, GitHub, find_marked_comment, upsert_comment
 from reconciler.cli.common import EXIT_ERROR, fail, handle_errors, run
 from reconciler.errors import ConfigError
-from reconciler.planfile import load_plan
+from reconciler.planfile import load_plan, review_fingerprint
 from reconciler.render_markdown import (
     GITHUB_LIMIT,
     PLAN_MARKER,
     CommentContext,
-    checksum_from_comment,
     render_plan_markdown,
+    review_from_comment,
 )
 
 ACTIONS_BOT = "github-actions[bot]"
@@ -115,7 +115,7 @@ async def _reviewed(repo: str, pr: int | None, commit: str | None, author: str |
                 return None, None
             pr = int(merged[0]["number"])
         comment = await find_marked_comment(gh, repo, pr, PLAN_MARKER, author=author)
-        return pr, checksum_from_comment(str(comment.get("body") or "")) if comment else None
+        return pr, review_from_comment(str(comment.get("body") or "")) if comment else None
 
 
 @click.command("comment")
@@ -137,10 +137,10 @@ async def _reviewed(repo: str, pr: int | None, commit: str | None, author: str |
 )
 @click.option("--author", metavar="LOGIN", help="Only a comment by this login counts (default in Actions: the bot).")
 @click.option(
-    "--print-checksum",
+    "--print-review",
     is_flag=True,
-    help="Instead of commenting: print `pr=N` and `checksum=HEX` of the plan comment on the PR that merged "
-    "--commit (for $GITHUB_OUTPUT); exit 1 if there is none.",
+    help="Instead of commenting: print `pr=N` and `review=HEX`, the review fingerprint of the plan comment on the "
+    "PR that merged --commit (for $GITHUB_OUTPUT); exit 1 if there is none.",
 )
 @click.option(
     "--print",
@@ -148,7 +148,7 @@ async def _reviewed(repo: str, pr: int | None, commit: str | None, author: str |
     is_flag=True,
     help="Print the comment body instead of posting it (e.g. >> $GITHUB_STEP_SUMMARY); needs no token.",
 )
-@click.option("--commit", metavar="SHA", help="With --print-checksum: the merge commit (default: GITHUB_SHA).")
+@click.option("--commit", metavar="SHA", help="With --print-review: the merge commit (default: GITHUB_SHA).")
 @handle_errors
 def comment(
     body_file: IO[str] | None,
@@ -157,31 +157,33 @@ def comment(
     pr: int | None,
     kind: str,
     author: str | None,
-    print_checksum: bool,
+    print_review: bool,
     print_only: bool,
     commit: str | None,
 ) -> int:
     """Create or update the single reconciler comment on a pull request (GITHUB_TOKEN).
 
     The comment is found by its hidden marker and edited in place, so there is never a second one. A body
-    without a marker gets one. With --print-checksum, read back the plan checksum that reviewers saw.
+    without a marker gets one. With --print-review, read back the review fingerprint of the plan reviewers saw.
     """
     author = default_author(author)
-    if print_checksum:
+    if print_review:
         repo = default_repo(repo)
-        number, checksum = run(_reviewed(repo, pr, commit, author))
+        number, review = run(_reviewed(repo, pr, commit, author))
         click.echo(f"pr={number or ''}")
-        click.echo(f"checksum={(checksum or '').removeprefix('sha256:')}")
-        if checksum is None:
+        click.echo(f"review={(review or '').removeprefix('sha256:')}")
+        if review is None:
             where = f"{repo}#{number}" if number else f"the pull request merged as {commit or 'this commit'}"
-            fail(f"No reviewed plan found on {where}: no plan comment with a checksum.")
+            fail(f"No reviewed plan found on {where}: no plan comment with a review fingerprint.")
             return EXIT_ERROR
         return 0
     if (body_file is None) == (plan_file is None):
         raise ConfigError("pass exactly one of --body-file FILE (or - for stdin) and --plan plan.json")
     if plan_file is not None:
         saved = load_plan(plan_file.read(), source=plan_file.name)
-        text = render_plan_markdown(saved.plan, checksum=saved.checksum, context=actions_context())
+        text = render_plan_markdown(
+            saved.plan, review=review_fingerprint(saved.plan), checksum=saved.checksum, context=actions_context()
+        )
     else:
         assert body_file is not None
         text = body_file.read()

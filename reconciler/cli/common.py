@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from reconciler.errors import ConfigError, InputError, ReconcilerError
+from reconciler.model import SafetyLimits
 
 DEFAULT_API_URL = "https://api.incident.io"
 API_KEY_ENV = "INCIDENT_IO_API_KEY"
@@ -89,7 +90,9 @@ def schema_option(func: Callable[P, T]) -> Callable[P, T]:
 
 
 def plan_options(func: Callable[P, T]) -> Callable[P, T]:
-    """--prune, --force and --protected-from, shared by plan and apply."""
+    """--prune, --force, --protected-from and the safety limits (--limits-from, --max-updates, --max-deletes),
+    shared by plan and apply; `safety_limits(...)` turns the last three into a `SafetyLimits`."""
+    func = _limits_options(func)
     func = click.option(
         "--protected-from",
         type=click.Path(path_type=Path, file_okay=False, exists=True),
@@ -101,6 +104,47 @@ def plan_options(func: Callable[P, T]) -> Callable[P, T]:
     )(func)
     func = click.option("--prune", is_flag=True, help="Delete live routes that no route file declares.")(func)
     return func
+
+
+def _limits_options(func: Callable[P, T]) -> Callable[P, T]:
+    defaults = SafetyLimits()
+    for name, default, text in (
+        (
+            "--limits-from",
+            defaults.min_routes,
+            "The two limits below apply from this many live routes on.",
+        ),
+        (
+            "--max-deletes",
+            round(defaults.max_delete_share * 100),
+            "Refuse a plan that deletes more than this percentage of live routes (unless --force).",
+        ),
+        (
+            "--max-updates",
+            round(defaults.max_update_share * 100),
+            "Refuse a plan that updates more than this percentage of live routes (unless --force).",
+        ),
+    ):
+        func = click.option(
+            name,
+            type=click.IntRange(min=0) if name == "--limits-from" else click.IntRange(0, 100),
+            default=None,
+            metavar="N" if name == "--limits-from" else "PERCENT",
+            help=f"{text} [default: {default}]",
+        )(func)
+    return func
+
+
+def safety_limits(limits_from: int | None, max_updates: int | None, max_deletes: int | None) -> SafetyLimits | None:
+    """The limits the options give, None when none was given (so the defaults, or a saved plan's, apply)."""
+    if limits_from is None and max_updates is None and max_deletes is None:
+        return None
+    defaults = SafetyLimits()
+    return SafetyLimits(
+        min_routes=defaults.min_routes if limits_from is None else limits_from,
+        max_update_share=defaults.max_update_share if max_updates is None else max_updates / 100,
+        max_delete_share=defaults.max_delete_share if max_deletes is None else max_deletes / 100,
+    )
 
 
 def format_option(

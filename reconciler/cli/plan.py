@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ import click
 
 from reconciler.cli.common import (
     EXIT_CHANGES,
+    EXIT_ERROR,
     EXIT_OK,
     REPORT_FORMATS,
     ApiSettings,
@@ -25,11 +25,13 @@ from reconciler.cli.common import (
     plan_options,
     routes_option,
     run,
+    safety_limits,
 )
-from reconciler.model import Catalog, Plan
+from reconciler.model import Catalog, Plan, SafetyLimits
 from reconciler.pipeline import build_plan_from_repo
-from reconciler.planfile import dump_plan, plan_checksum
+from reconciler.planfile import dump_plan, plan_checksum, review_fingerprint
 from reconciler.render import render_plan_json, render_plan_text
+from reconciler.render_markdown import render_plan_markdown
 
 Progress = Callable[[int, int], None]
 
@@ -63,17 +65,11 @@ def now_utc() -> str:
 
 
 def render(plan: Plan, fmt: str, settings: ApiSettings, created_at: str) -> str:
-    """The plan in the chosen format; markdown comes from `reconciler.render_markdown` when it is installed."""
+    """The plan in the chosen format."""
     if fmt == "json":
         return render_plan_json(plan, api_url=settings.api_url, created_at=created_at)
     if fmt == "markdown":
-        try:
-            module = importlib.import_module("reconciler.render_markdown")
-        except ImportError:
-            fail("Markdown rendering is not available in this build; showing text.")
-        else:
-            text: str = module.render_plan_markdown(plan, checksum=plan_checksum(plan))
-            return text if text.endswith("\n") else text + "\n"
+        return render_plan_markdown(plan, review=review_fingerprint(plan))
     return render_plan_text(plan)
 
 
@@ -84,13 +80,29 @@ async def make_plan(
     prune: bool,
     force: bool,
     protected_from: Path | None,
+    limits: SafetyLimits | None,
     read_only: bool = True,
 ) -> tuple[Plan, Catalog]:
     with progress("Reading live routes") as on_progress:
         async with open_client(settings, read_only=read_only) as api:
             return await build_plan_from_repo(
-                api, routes_dir, prune=prune, force=force, protected_from=protected_from, on_progress=on_progress
+                api,
+                routes_dir,
+                prune=prune,
+                force=force,
+                protected_from=protected_from,
+                limits=limits,
+                on_progress=on_progress,
             )
+
+
+def refuse(plan: Plan) -> int:
+    """After a refused plan was shown in full: say so once, exit 1."""
+    count = len(plan.all_refusals)
+    fail(
+        f"Error: the plan is refused ({count} {'reason' if count == 1 else 'reasons'} above); nothing will be applied."
+    )
+    return EXIT_ERROR
 
 
 @click.command("plan")
@@ -113,17 +125,24 @@ def plan_command(
     prune: bool,
     force: bool,
     protected_from: Path | None,
+    limits_from: int | None,
+    max_updates: int | None,
+    max_deletes: int | None,
     api_url: str,
     emulator: bool,
 ) -> int:
     """Show the changes that would make incident.io match the route files (reads only).
 
-    Live routes with no file are listed as unmanaged and deleted only with --prune. Exit 0 when nothing would
-    change, 2 with --detailed-exitcode when something would, 1 on error.
+    Live routes with no file are listed as unmanaged and deleted only with --prune. A plan over the safety limits
+    or deleting a protected route is shown (and saved) in full, marked refused, and exits 1. Exit 0 when nothing
+    would change, 2 with --detailed-exitcode when something would, 1 on error or refusal.
     """
     settings = api_settings(api_url, emulator)
+    limits = safety_limits(limits_from, max_updates, max_deletes)
     plan, _catalog = run(
-        make_plan(settings, routes_dir, prune=prune, force=force, protected_from=protected_from, read_only=True)
+        make_plan(
+            settings, routes_dir, prune=prune, force=force, protected_from=protected_from, limits=limits, read_only=True
+        )
     )
     created_at = now_utc()
     if out is not None:
@@ -131,6 +150,8 @@ def plan_command(
     click.echo(render(plan, fmt, settings, created_at), nl=False)
     if out is not None and fmt != "json":
         click.echo(f"Saved the plan to {out} (checksum {plan_checksum(plan)}).")
+    if plan.refused:
+        return refuse(plan)
     return EXIT_CHANGES if detailed_exitcode and not plan.empty else EXIT_OK
 
 

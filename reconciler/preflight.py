@@ -1,0 +1,129 @@
+"""Before apply writes anything: does the live state the plan was made against still hold for what it touches?
+
+Reads only. Every route the plan updates or deletes is read back, and the route list is read when the plan creates
+routes (names compare as people read them, `model.name_key`). Each change is then one of:
+
+* pending: live is as the plan saw it, the write is still to do;
+* done: live already holds what the change would write (a re-run, or a crash after the write landed);
+* stale: an update or delete whose route moved since the plan (another version, or gone): the whole plan is refused
+  before any write, as Terraform refuses a stale saved plan;
+* conflict: a create whose name a live route the plan never saw now holds with other content: that route alone is
+  not created ("created since plan"), the rest is applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from reconciler.api.errors import NotFound
+from reconciler.diff import live_matches
+from reconciler.model import Action, Change, Plan, name_key
+
+
+class RouteReader(Protocol):
+    """The reads preflight needs (`reconciler.api.IncidentIO` has them)."""
+
+    async def get_alert_route(self, route_id: str) -> dict[str, Any]: ...
+    async def list_alert_routes(self) -> list[dict[str, Any]]: ...
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    STALE = "stale"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class Check:
+    """Where one change stands before apply: its state, why, and the live route it refers to (for creates done)."""
+
+    state: State
+    detail: str = ""
+    route_id: str | None = None
+
+
+async def get_or_none(api: RouteReader, route_id: str) -> dict[str, Any] | None:
+    """A live route, or None when it is gone."""
+    try:
+        return await api.get_alert_route(route_id)
+    except NotFound:
+        return None
+
+
+async def same_name_routes(api: RouteReader, name: str) -> list[dict[str, Any]]:
+    """Every live route (in full) whose name reads as `name` does."""
+    key = name_key(name)
+    slim = await api.list_alert_routes()
+    found = await asyncio.gather(
+        *(get_or_none(api, str(item["id"])) for item in slim if name_key(str(item.get("name", ""))) == key)
+    )
+    return [route for route in found if route is not None]
+
+
+def _check_update(change: Change, live: Mapping[str, Any] | None) -> Check:
+    if live is None:
+        return Check(State.STALE, "the route was deleted since the plan")
+    version = live.get("version")
+    if version == change.live_version:
+        return Check(State.PENDING)
+    if live_matches(change.desired, live):
+        return Check(State.DONE)
+    return Check(State.STALE, f"live version is {version}, the plan saw {change.live_version}; run plan again")
+
+
+def _check_delete(change: Change, live: Mapping[str, Any] | None) -> Check:
+    if live is None:
+        return Check(State.DONE, "already deleted")
+    version = live.get("version")
+    if version == change.live_version:
+        return Check(State.PENDING)
+    return Check(State.STALE, f"live version is {version}, the plan saw {change.live_version}; run plan again")
+
+
+def check_create(change: Change, same_name: Sequence[Mapping[str, Any]], moving: set[str]) -> Check:
+    """A create is done when a live route with its name already holds its content; a conflict when one holds other.
+
+    `moving` holds the ids of live routes this plan renames or deletes: the plan saw them and moves them away.
+    """
+    others = [route for route in same_name if str(route.get("id")) not in moving]
+    if not others:
+        return Check(State.PENDING)
+    for route in others:
+        if live_matches(change.desired, route):
+            return Check(State.DONE, route_id=str(route["id"]))
+    ids = ", ".join(str(route["id"]) for route in others)
+    return Check(State.CONFLICT, f"a live route named {change.name!r} appeared since the plan ({ids}); not created")
+
+
+async def preflight(plan: Plan, api: RouteReader) -> list[Check]:
+    """One `Check` per change of `plan`, in plan order, from a fresh read of what the plan touches."""
+    touched = [c.route_id for c in plan.changes if c.action is not Action.CREATE and c.route_id]
+    lives = dict(zip(touched, await asyncio.gather(*(get_or_none(api, i) for i in touched)), strict=True))
+    creates = [c for c in plan.changes if c.action is Action.CREATE]
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    if creates:
+        keys = {name_key(c.name) for c in creates}
+        slim = [item for item in await api.list_alert_routes() if name_key(str(item.get("name", ""))) in keys]
+        found = await asyncio.gather(*(get_or_none(api, str(item["id"])) for item in slim))
+        for route in found:
+            if route is not None:
+                by_key.setdefault(name_key(str(route.get("name", ""))), []).append(route)
+    moving = {
+        c.route_id
+        for c in plan.changes
+        if c.route_id and (c.action is Action.DELETE or name_key(c.name) != name_key(str((c.live or {}).get("name"))))
+    }
+    checks = []
+    for change in plan.changes:
+        if change.action is Action.CREATE:
+            checks.append(check_create(change, by_key.get(name_key(change.name), []), moving))
+        elif change.action is Action.UPDATE:
+            checks.append(_check_update(change, lives.get(change.route_id or "")))
+        else:
+            checks.append(_check_delete(change, lives.get(change.route_id or "")))
+    return checks

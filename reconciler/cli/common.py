@@ -1,7 +1,8 @@
 """What every command shares: API and file options, the key from the environment, error reporting, exit codes.
 
 Exit codes, the same for every command: 0 success (or no changes), 1 error, 2 changes or drift pending (where a
-command documents it).
+command documents it), 64 a usage error (an unknown option, a missing argument, a bad choice: EX_USAGE from
+sysexits.h). click exits 2 on usage errors, which here would read as "changes pending": `ReconcilerGroup` moves them.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import asyncio
 import functools
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -31,6 +32,7 @@ REPORT_FORMATS = ("text", "markdown", "json")  # what plan and drift print
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_USAGE = 64  # EX_USAGE (sysexits.h): the command line itself is wrong
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -43,6 +45,35 @@ class ApiSettings:
     api_url: str
     api_key: str
     emulator: bool
+
+
+class ReconcilerGroup(click.Group):
+    """The command group: click's usage errors exit EXIT_USAGE instead of 2, for every command and subcommand.
+
+    Usage errors surface in two places: parsing the group's own arguments (`make_context`) and resolving, parsing
+    and running a subcommand (`invoke`, which covers nested groups too). `--help` and `--version` still exit 0.
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        with usage_exit_code():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with usage_exit_code():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def usage_exit_code() -> Iterator[None]:
+    """Give any click usage error raised inside the block the exit code EXIT_USAGE."""
+    try:
+        yield
+    except click.UsageError as exc:
+        # click declares exit_code a ClassVar, but `main` reads it from the instance: set it on this error only.
+        exc.exit_code = EXIT_USAGE  # type: ignore[misc]
+        raise
 
 
 def api_options(func: Callable[P, T]) -> Callable[P, T]:

@@ -13,12 +13,13 @@ import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
 
+from reconciler.credentials import credential_problem, secret_forms
 from reconciler.errors import ConfigError, InputError, ReconcilerError
 
 DEFAULT_API_URL = "https://api.incident.io"
@@ -43,7 +44,7 @@ class ApiSettings:
     """Where to send requests and with which key; built from options and the environment."""
 
     api_url: str
-    api_key: str
+    api_key: str = field(repr=False)  # never in a repr, a log line or a traceback's locals display
     emulator: bool
 
 
@@ -144,8 +145,12 @@ def format_option(
 
 
 def api_settings(api_url: str, emulator: bool) -> ApiSettings:
-    """Read the API key from the environment; a missing key is a clear error, never a traceback."""
+    """Read the API key from the environment; a missing or unusable key is a clear error, never a traceback."""
     key = os.environ.get(API_KEY_ENV, "").strip()
+    problem = credential_problem(key)
+    if problem is not None:
+        # Say what is wrong with the key, never the key: a pasted key may be a real one with a stray character.
+        raise ConfigError(f"{API_KEY_ENV} is not a usable API key: {problem}")
     if emulator:
         return ApiSettings(api_url=EMULATOR_URL, api_key=key or EMULATOR_DEFAULT_KEY, emulator=True)
     if not key:
@@ -171,9 +176,8 @@ async def open_client(settings: ApiSettings, *, read_only: bool = False) -> Asyn
 
 def redact(text: str) -> str:
     """Remove the API key from text about to be shown, as a last line of defence."""
-    key = os.environ.get(API_KEY_ENV, "").strip()
-    if len(key) >= 4:
-        text = text.replace(key, "***")
+    for form in secret_forms(os.environ.get(API_KEY_ENV, "").strip()):
+        text = text.replace(form, "***")
     return text
 
 

@@ -31,6 +31,7 @@ PURE_MODULES = [
     "render_markdown",
     "render_problems",
     "drift",
+    "plaintext",
     "credentials",
 ]
 IO_CALLS = {"open", "print", "input"}

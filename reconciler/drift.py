@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.model import Action, Change, Plan
+from reconciler.plaintext import printable
 from reconciler.render_diff import change_diff
 
 
@@ -151,11 +152,12 @@ def render_drift_text(report: DriftReport) -> str:
     for e in report.entries:
         ident = ", ".join(x for x in (e.route_id, f"v{e.live_version}" if e.live_version is not None else None) if x)
         where = f" ({ident})" if ident else ""
+        name = printable(e.name)  # live names are not validated: a newline or ESC must not break the line
         if e.kind is DriftKind.DIFFERS:
-            lines.append(f"~ {e.name}{where}: {', '.join(e.fields) or 'differs'}")
+            lines.append(f"~ {name}{where}: {', '.join(e.fields) or 'differs'}")
         elif e.kind is DriftKind.UNMANAGED:
-            lines.append(f"? {e.name}{where}: unmanaged live route (no file declares it)")
+            lines.append(f"? {name}{where}: unmanaged live route (no file declares it)")
         else:
-            lines.append(f"- {e.name} ({e.source or 'routes/'}): missing from live")
+            lines.append(f"- {name} ({e.source or 'routes/'}): missing from live")
     lines.append(f"Drift: {report.summary}; {report.in_sync} in sync.")
     return "\n".join(lines) + "\n"

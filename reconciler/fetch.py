@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from reconciler.api import IncidentIO
 from reconciler.model import Catalog, Entity
 
 T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 async def _all(*awaitables: Awaitable[T]) -> list[T]:
@@ -27,6 +29,16 @@ async def _all(*awaitables: Awaitable[T]) -> list[T]:
 
 async def _wrap(awaitable: Awaitable[T]) -> T:
     return await awaitable
+
+
+async def both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
+    """Two reads at once, with `_all`'s rule: the first failure cancels the other, which is awaited, then raised.
+
+    Unlike `asyncio.gather`, which returns on the first failure and leaves the other read running: that read then
+    outlives the client it uses and `asyncio.run` prints its failure as a traceback at shutdown.
+    """
+    a, b = await _all(first, second)
+    return cast(A, a), cast(B, b)
 
 
 def _named(item: Any, name_key: str = "name") -> bool:

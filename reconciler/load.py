@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from reconciler.errors import ConfigError, InputError, JsonPath, Location, Problem, json_path
+from reconciler.model import name_key
 from reconciler.safe_yaml import MAX_DEPTH, MAX_NODES, build_document, dump_route
 
 __all__ = [
@@ -160,18 +161,31 @@ def collect_routes(paths: Sequence[Path]) -> tuple[list[RouteDoc], list[Problem]
 
 
 def _duplicates(docs: Sequence[RouteDoc], key: str) -> list[Problem]:
+    """Files declaring the same id, or names that people read as the same (`model.name_key`): each names the other.
+
+    Two routes whose names differ only in case, Unicode width or surrounding spaces are the same route to whoever is
+    paged, and apply matches live routes by that key, so they are as much a conflict as an exact duplicate.
+    """
     first: dict[str, RouteDoc] = {}
     problems: list[Problem] = []
     for doc in docs:
         value = doc.data.get(key)
         if not isinstance(value, str):
             continue
-        if value in first:
-            where = first[value].location((key,))
+        compared = name_key(value) if key == "name" else value
+        other = first.get(compared)
+        if other is None:
+            first[compared] = doc
+            continue
+        where = other.location((key,))
+        if other.data[key] == value:
             message = f"route {key} {value!r} is also declared in {where}"
-            problems.append(Problem(doc.location((key,)), json_path((key,)), message))
         else:
-            first[value] = doc
+            message = (
+                f"route name {value!r} is the same as {other.data[key]!r} in {where} "
+                "(names are compared ignoring case, Unicode width and surrounding spaces)"
+            )
+        problems.append(Problem(doc.location((key,)), json_path((key,)), message))
     return problems
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InputError, Problem
-from reconciler.fetch import read_catalog, read_live_routes
+from reconciler.fetch import both, read_catalog, read_live_routes
 from reconciler.load import collect_routes, load_channel_map, load_routes, load_schema
 from reconciler.model import Catalog, Plan, SafetyLimits
 from reconciler.plan import build_plan
@@ -67,7 +67,7 @@ async def build_plan_from_repo(
     # Reading incident.io is mostly waiting on the network, checking files is CPU work, and neither needs the other:
     # start the reads, check the files in a worker thread meanwhile, and stop the reads if the files are invalid.
     reading = asyncio.ensure_future(
-        asyncio.gather(read_catalog(api, slack_channels=channels), read_live(api, on_progress=on_progress))
+        both(read_catalog(api, slack_channels=channels), read_live(api, on_progress=on_progress))
     )
     try:
         docs = await asyncio.to_thread(check_routes, routes_dir, channels, schema_path=schema_path)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from reconciler.model import Action, Change, Plan
+from reconciler.plaintext import printable
 from reconciler.planfile import dump_plan
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def _change_lines(change: Change) -> list[str]:
     if change.live_version is not None:
         where.append(f"live version {change.live_version}")
     suffix = f"  ({'; '.join(where)})" if where else ""
-    lines = [f"{_SIGN[change.action]} {change.action.value} {change.name}{suffix}"]
+    lines = [f"{_SIGN[change.action]} {change.action.value} {printable(change.name)}{suffix}"]
     if change.refused:
         lines.append(f"{INDENT}refused: {change.refused}")
     if change.action is Action.UPDATE:
@@ -86,7 +87,7 @@ def render_apply_report(report: ApplyReport) -> str:
     lines = []
     for outcome in report.outcomes:
         detail = f": {outcome.detail}" if outcome.detail else ""
-        lines.append(f"{outcome.outcome.value}  {outcome.name}{detail}")
+        lines.append(f"{outcome.outcome.value}  {printable(outcome.name)}{detail}")
     if report.aborted:
         lines.append(f"Aborted: {report.aborted}")
     if report.refused:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from reconciler.drift import DriftKind, DriftReport
 from reconciler.model import Action, Change, Plan
+from reconciler.plaintext import kind_of
 from reconciler.render_diff import change_diff, fence_for
 
 GITHUB_LIMIT = 65_536
@@ -49,8 +50,8 @@ class CommentContext:
 
 
 def escape(text: str, *, limit: int = MAX_NAME) -> str:
-    """`text` as inert markdown/HTML: control characters and newlines become spaces, syntax becomes entities."""
-    text = "".join(" " if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in text)
+    """`text` as inert markdown/HTML: control and bidi characters and newlines become spaces, syntax entities."""
+    text = "".join(" " if kind_of(ch) else ch for ch in text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return "".join(_ENTITIES.get(ch, ch) for ch in text)

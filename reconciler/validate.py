@@ -18,6 +18,7 @@ from jsonschema.validators import extend
 
 from reconciler.errors import Problem, json_path
 from reconciler.load import RouteDoc
+from reconciler.plaintext import first_unfit
 
 __all__ = ["make_validator", "validate_docs"]
 
@@ -205,6 +206,16 @@ def _listed_twice(doc: RouteDoc, where: tuple[str, ...], key: str, noun: str) ->
             first[name] = index
 
 
+def _plain_name(doc: RouteDoc) -> Iterator[Problem]:
+    """A route name is plain text: no control, bidirectional-control or line-separator character."""
+    name = doc.data.get("name")
+    found = first_unfit(name) if isinstance(name, str) else None
+    if found is not None:
+        char, kind = found
+        message = f"contains {kind} (U+{ord(char):04X}); route names must be plain text"
+        yield Problem(doc.location(("name",)), json_path(("name",)), message)
+
+
 def validate_docs(
     docs: Sequence[RouteDoc], schema: Mapping[str, Any], *, channels: Mapping[str, str] | None = None
 ) -> list[Problem]:
@@ -215,4 +226,5 @@ def validate_docs(
         for error in validator.iter_errors(doc.data):
             problems.update(_problems(doc, error))
         problems.update(_semantic(doc, channels))
+        problems.update(_plain_name(doc))
     return sorted(problems)

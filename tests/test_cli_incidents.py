@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from reconciler.cli.common import EXIT_USAGE
 from reconciler.emulator.incidents import seed_incidents
 from tests.cli_emulator import Served, invoke, key_for_missing, server_fixtures, stable
 
@@ -177,5 +178,5 @@ def test_list_one_page_as_a_table(server: Served) -> None:
 
 def test_list_rejects_an_unknown_category(server: Served) -> None:
     result = invoke(server, ["incidents", "list", "--status-category", "burning"])
-    assert result.exit_code == 2
+    assert result.exit_code == EXIT_USAGE  # a usage error, not "changes pending"
     assert "Invalid value for '--status-category'" in result.stderr

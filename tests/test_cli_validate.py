@@ -163,3 +163,54 @@ def test_help_names_every_option() -> None:
     assert result.exit_code == 0
     for text in ("--schema FILE", "--format [text|github|json]", "PATHS", "Exit 0 when valid, 1 when not."):
         assert text in result.stdout
+
+
+def _route_file(workdir: Path, file: str, name_yaml: str) -> None:
+    """A valid route (the shipped informational.yaml) under another name, written as `name_yaml` in YAML."""
+    (workdir / "routes" / file).write_text(
+        f"name: {name_yaml}\nalert_sources:\n  - alert_source: Axiom\n", encoding="utf-8"
+    )
+
+
+def test_route_names_must_be_plain_text(workdir: Path) -> None:
+    _route_file(workdir, "esc.yaml", '"Payments \\e[31mred"')
+    _route_file(workdir, "newline.yaml", '"Payments\\nAlerts"')
+    _route_file(workdir, "bidi.yaml", '"Payments \\u202EstrelA"')
+    _route_file(workdir, "isolate.yaml", "\u2067Payments\u2069")  # written raw, not escaped
+    _route_file(workdir, "c1.yaml", '"Payments\\x85"')
+    _route_file(workdir, "separator.yaml", '"Payments\\u2028Alerts"')
+    assert run() == (
+        1,
+        "routes/bidi.yaml:1:7: $.name: contains a bidirectional control character (U+202E); "
+        "route names must be plain text\n"
+        "routes/c1.yaml:1:7: $.name: contains a control character (U+0085); route names must be plain text\n"
+        "routes/esc.yaml:1:7: $.name: contains a control character (U+001B); route names must be plain text\n"
+        "routes/isolate.yaml:1:7: $.name: contains a bidirectional control character (U+2067); "
+        "route names must be plain text\n"
+        "routes/newline.yaml:1:7: $.name: contains a control character (U+000A); route names must be plain text\n"
+        "routes/separator.yaml:1:7: $.name: contains a line separator (U+2028); route names must be plain text\n",
+        "6 problems in 6 files.\n",
+    )
+
+
+def test_names_that_read_the_same_collide(workdir: Path) -> None:
+    """Case, Unicode width forms and surrounding spaces do not make two routes different to whoever is paged."""
+    _route_file(workdir, "a.yaml", "Payments Alerts")
+    _route_file(workdir, "b.yaml", "payments ALERTS")
+    _route_file(workdir, "c.yaml", "Ｐａｙｍｅｎｔｓ Alerts")  # fullwidth letters: NFKC makes them ASCII
+    _route_file(workdir, "d.yaml", '" Payments Alerts "')
+    _route_file(workdir, "e.yaml", "Payments Alerts")  # an exact duplicate keeps its own message
+    _route_file(workdir, "f.yaml", "Informational")  # the shipped informational.yaml's name
+    same = "(names are compared ignoring case, Unicode width and surrounding spaces)"
+    assert run() == (
+        1,
+        f"routes/b.yaml:1:7: $.name: route name 'payments ALERTS' is the same as 'Payments Alerts' in "
+        f"routes/a.yaml:1:7 {same}\n"
+        f"routes/c.yaml:1:7: $.name: route name 'Ｐａｙｍｅｎｔｓ Alerts' is the same as 'Payments Alerts' in "
+        f"routes/a.yaml:1:7 {same}\n"
+        f"routes/d.yaml:1:7: $.name: route name ' Payments Alerts ' is the same as 'Payments Alerts' in "
+        f"routes/a.yaml:1:7 {same}\n"
+        "routes/e.yaml:1:7: $.name: route name 'Payments Alerts' is also declared in routes/a.yaml:1:7\n"
+        "routes/informational.yaml:2:7: $.name: route name 'Informational' is also declared in routes/f.yaml:1:7\n",
+        "5 problems in 5 files.\n",
+    )

@@ -23,6 +23,7 @@ from reconciler.load import (
     load_routes,
     load_schema,
 )
+from reconciler.plaintext import first_unfit
 from reconciler.validate import validate_docs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -227,6 +228,7 @@ def test_shipped_routes_are_in_canonical_key_order() -> None:
 
 _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
 _name = _text.filter(lambda s: s.strip() != "")
+_route_name = _name.filter(lambda s: first_unfit(s) is None)  # other fields keep control characters: they round-trip
 _binding_item = st.one_of(_text, st.builds(lambda r: {"reference": r}, _text))
 _condition = st.fixed_dictionaries(
     {"subject": _name, "operation": _name},
@@ -235,7 +237,7 @@ _condition = st.fixed_dictionaries(
 _conditions = st.lists(_condition, min_size=1, max_size=3)
 _alert_source = st.fixed_dictionaries({"alert_source": _name}, optional={"conditions": _conditions})
 _route = st.fixed_dictionaries(
-    {"name": _name},
+    {"name": _route_name},
     optional={
         "id": st.from_regex(r"\A[0-9A-Z]{26}\Z"),
         "enabled": st.booleans(),

@@ -31,6 +31,8 @@ PURE_MODULES = [
     "render_markdown",
     "render_problems",
     "drift",
+    "plaintext",
+    "credentials",
 ]
 IO_CALLS = {"open", "print", "input"}
 IO_ATTRIBUTES = {"environ", "getenv", "read_text", "write_text", "read_bytes", "write_bytes", "mkdir", "unlink"}

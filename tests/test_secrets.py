@@ -124,3 +124,129 @@ def test_a_subprocess_against_an_echoing_server(echo_url: str, tmp_path: Path) -
     assert done.returncode == 1
     assert "Error: " in done.stderr and "Traceback" not in done.stderr
     assert_clean(done.stdout + done.stderr, "subprocess output")
+
+
+# A key pasted with a stray character: refused before any request, in one line that never quotes the key.
+TAIL = secrets.token_hex(8)
+UNUSABLE = [
+    ("\n", "it contains a line break"),
+    ("\r", "it contains a line break"),
+    ("\x1b", "it contains a control character"),
+    ("\t", "it contains a control character"),
+    ("\x7f", "it contains a control character"),
+    ("é", "it contains a non-ASCII character"),
+    ("\u00a0", "it contains a non-ASCII character"),
+    ("\u2028", "it contains a non-ASCII character"),
+    (" ", "it contains a space"),
+]
+
+
+def assert_no_part_of(key: str, text: str, where: str) -> None:
+    for form in (*FORMS, TAIL, key, quote(key, safe=""), base64.b64encode(key.encode()).decode()):
+        assert form not in text, f"the API key leaked into {where}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("stray", "reason"), UNUSABLE)
+def test_an_unusable_key_is_refused_up_front(
+    stray: str, reason: str, emulator_url: tuple[Any, str], tmp_path: Path
+) -> None:
+    """As a subprocess: no httpx error quoting the header, no UnicodeEncodeError, no request at all."""
+    app, url = emulator_url
+    import shutil
+
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    key = f"{CANARY}{stray}{TAIL}"
+    done = run_cli(tmp_path, url, "plan", key=key)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"Error: INCIDENT_IO_API_KEY is not a usable API key: {reason}\n"
+    assert_no_part_of(key, done.stdout + done.stderr, "the output of plan")
+    assert app.state.emulator.request_log == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan"],
+        ["apply"],
+        ["drift"],
+        ["export", "--out", "exported"],
+        ["backup", "bk"],
+        ["check"],
+        ["api", "GET", "/v2/alert_routes"],
+        ["incidents", "list"],
+        ["plan", "--emulator"],
+    ],
+)
+def test_every_api_command_refuses_a_key_with_a_line_break(
+    args: list[str], emulator_url: tuple[Any, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, url = emulator_url
+    import shutil
+
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    monkeypatch.chdir(tmp_path)
+    key = f"{CANARY}\n{TAIL}"
+    result = CliRunner().invoke(main, [*args, "--api-url", url], env={"INCIDENT_IO_API_KEY": key})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "Error: INCIDENT_IO_API_KEY is not a usable API key: it contains a line break\n"
+    assert app.state.emulator.request_log == []
+
+
+def test_the_client_refuses_an_unusable_key_itself() -> None:
+    """Defence in depth: a caller that skips the CLI's check still gets a ConfigError, not a leak or a crash."""
+    from reconciler.api import IncidentIO
+    from reconciler.api.github import GitHub, GitHubError
+    from reconciler.errors import ConfigError
+
+    for stray, reason in UNUSABLE:
+        key = f"{CANARY}{stray}{TAIL}"
+        with pytest.raises(ConfigError) as refused:
+            IncidentIO("https://api.incident.io", key)
+        assert str(refused.value) == f"the API key is not usable: {reason}"
+        with pytest.raises(GitHubError) as refused_token:
+            GitHub(key)
+        assert str(refused_token.value) == f"GITHUB_TOKEN is not a usable token: {reason}"
+
+
+def test_a_github_token_with_a_line_break_is_refused_by_the_cli(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "notice.md").write_text("hello\n", encoding="utf-8")
+    token = f"ghs_{CANARY}\n{TAIL}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INCIDENT_IO_", "GITHUB_"))}
+    # A loopback port nobody listens on: if the token were sent, the request would fail here, never leave the host.
+    env |= {"GITHUB_TOKEN": token, "GITHUB_API_URL": "http://127.0.0.1:9", "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "comment", "--body-file", "notice.md", "--repo", "o/n", "--pr", "1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "Error: GITHUB_TOKEN is not a usable token: it contains a line break\n"
+    assert_no_part_of(token, done.stderr, "the output of comment")
+
+
+def test_no_object_holding_a_key_shows_it_in_its_repr() -> None:
+    from reconciler.api import IncidentIO
+    from reconciler.api.github import GitHub
+    from reconciler.cli.common import ApiSettings
+
+    holders = [
+        ApiSettings(api_url="https://api.incident.io", api_key=CANARY, emulator=False),
+        IncidentIO("https://api.incident.io", CANARY),
+        GitHub(CANARY),
+        ApiKey(key=CANARY, name="canary", scopes=frozenset(ALL_SCOPES)),
+    ]
+    for holder in holders:
+        assert_clean(repr(holder), f"repr({type(holder).__name__})")
+        assert_clean(str(holder), f"str({type(holder).__name__})")
+    assert repr(holders[0]) == "ApiSettings(api_url='https://api.incident.io', emulator=False)"
+    assert repr(holders[1]) == "IncidentIO(base_url='https://api.incident.io', read_only=False)"
+    assert repr(holders[2]) == "GitHub(base_url='https://api.github.com')"

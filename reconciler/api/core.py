@@ -6,7 +6,6 @@ is recorded in `request_log`, and ends in parsed JSON or an `ApiError` whose tex
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from reconciler.api.errors import (
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RetryPolicy, parse_retry_after, should_retry
 from reconciler.api.transport import ReadOnlyTransport, ShardedTransport, read_only_text
+from reconciler.credentials import credential_problem, secret_forms
+from reconciler.errors import ConfigError
 
 # Requests in flight at most. The key's token bucket, not concurrency, bounds the rate (the pacer keeps under it),
 # so this only sets how much latency is hidden: against the emulator with 50 ms added latency a 1000-route read took
@@ -66,12 +67,15 @@ class ApiCore:
         retry: RetryPolicy | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
+        problem = credential_problem(api_key)
+        if problem is not None:  # the CLI checks first; this keeps any other caller from sending (or leaking) it
+            raise ConfigError(f"the API key is not usable: {problem}")
         self.read_only = read_only
         self.retry = retry or RetryPolicy()
         self.on_progress = on_progress
         self.request_log: list[RequestRecord] = []
         self._pacer = Pacer(max_in_flight)
-        self._secrets = _secret_forms(api_key)
+        self._secrets = secret_forms(api_key)
         inner = transport or ShardedTransport(max_in_flight)
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -233,10 +237,3 @@ def expect(body: Any, key: str, method: str, path: str) -> Any:
 def segment(value: str) -> str:
     """An id as one URL path segment (no `/` or `..` can leave it)."""
     return quote(value, safe="")
-
-
-def _secret_forms(key: str) -> tuple[str, ...]:
-    if len(key) < 4:  # too short to scrub without mangling ordinary text; such keys are rejected upstream
-        return ()
-    forms = {key, quote(key, safe=""), base64.b64encode(key.encode()).decode(), f"Bearer {key}"}
-    return tuple(sorted(forms, key=len, reverse=True))

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from reconciler.credentials import credential_problem, secret_forms
 from reconciler.errors import ReconcilerError
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
@@ -49,7 +50,10 @@ class GitHub:
     ) -> None:
         if not token:
             raise GitHubError("no GitHub token: set GITHUB_TOKEN", method="-", path="-")
-        self._token = token
+        problem = credential_problem(token)
+        if problem is not None:  # refused before httpx sees it: its header errors quote the value
+            raise GitHubError(f"GITHUB_TOKEN is not a usable token: {problem}", method="-", path="-")
+        self._secrets = secret_forms(token)
         self.base_url = base_url.rstrip("/")
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -63,6 +67,9 @@ class GitHub:
             },
         )
 
+    def __repr__(self) -> str:  # the default repr is safe too; this one says where it points, never the token
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
     async def __aenter__(self) -> GitHub:
         return self
 
@@ -72,7 +79,9 @@ class GitHub:
         await self._http.aclose()
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***")
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
     async def _request(self, method: str, url: str, *, json: Any = None, params: Any = None) -> httpx.Response:
         path = url.removeprefix(self.base_url).split("?")[0]

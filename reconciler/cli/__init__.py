@@ -21,9 +21,10 @@ from reconciler.cli import (
     plan,
     validate,
 )
+from reconciler.cli.common import ReconcilerGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
     """GitOps for incident.io alert routes.

@@ -1,7 +1,8 @@
 """What every command shares: API and file options, the key from the environment, error reporting, exit codes.
 
 Exit codes, the same for every command: 0 success (or no changes), 1 error, 2 changes or drift pending (where a
-command documents it).
+command documents it), 64 a usage error (an unknown option, a missing argument, a bad choice: EX_USAGE from
+sysexits.h). click exits 2 on usage errors, which here would read as "changes pending": `ReconcilerGroup` moves them.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ import asyncio
 import functools
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
 
+from reconciler.credentials import credential_problem, secret_forms
 from reconciler.errors import ConfigError, InputError, ReconcilerError
 from reconciler.model import SafetyLimits
 
@@ -32,6 +34,7 @@ REPORT_FORMATS = ("text", "markdown", "json")  # what plan and drift print
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_USAGE = 64  # EX_USAGE (sysexits.h): the command line itself is wrong
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -42,8 +45,37 @@ class ApiSettings:
     """Where to send requests and with which key; built from options and the environment."""
 
     api_url: str
-    api_key: str
+    api_key: str = field(repr=False)  # never in a repr, a log line or a traceback's locals display
     emulator: bool
+
+
+class ReconcilerGroup(click.Group):
+    """The command group: click's usage errors exit EXIT_USAGE instead of 2, for every command and subcommand.
+
+    Usage errors surface in two places: parsing the group's own arguments (`make_context`) and resolving, parsing
+    and running a subcommand (`invoke`, which covers nested groups too). `--help` and `--version` still exit 0.
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        with usage_exit_code():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with usage_exit_code():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def usage_exit_code() -> Iterator[None]:
+    """Give any click usage error raised inside the block the exit code EXIT_USAGE."""
+    try:
+        yield
+    except click.UsageError as exc:
+        # click declares exit_code a ClassVar, but `main` reads it from the instance: set it on this error only.
+        exc.exit_code = EXIT_USAGE  # type: ignore[misc]
+        raise
 
 
 def api_options(func: Callable[P, T]) -> Callable[P, T]:
@@ -157,8 +189,12 @@ def format_option(
 
 
 def api_settings(api_url: str, emulator: bool) -> ApiSettings:
-    """Read the API key from the environment; a missing key is a clear error, never a traceback."""
+    """Read the API key from the environment; a missing or unusable key is a clear error, never a traceback."""
     key = os.environ.get(API_KEY_ENV, "").strip()
+    problem = credential_problem(key)
+    if problem is not None:
+        # Say what is wrong with the key, never the key: a pasted key may be a real one with a stray character.
+        raise ConfigError(f"{API_KEY_ENV} is not a usable API key: {problem}")
     if emulator:
         return ApiSettings(api_url=EMULATOR_URL, api_key=key or EMULATOR_DEFAULT_KEY, emulator=True)
     if not key:
@@ -184,9 +220,8 @@ async def open_client(settings: ApiSettings, *, read_only: bool = False) -> Asyn
 
 def redact(text: str) -> str:
     """Remove the API key from text about to be shown, as a last line of defence."""
-    key = os.environ.get(API_KEY_ENV, "").strip()
-    if len(key) >= 4:
-        text = text.replace(key, "***")
+    for form in secret_forms(os.environ.get(API_KEY_ENV, "").strip()):
+        text = text.replace(form, "***")
     return text
 
 

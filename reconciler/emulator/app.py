@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from reconciler.emulator import control, incidents, lookups_api, routes_api
+from reconciler.emulator.body import capped, declared_too_large, too_large
 from reconciler.emulator.errors import ApiError, Problem, error_response
 from reconciler.emulator.runtime import DROP_SCOPE_KEY, Emulator, Handler
 from reconciler.emulator.settings import EmulatorSettings
@@ -32,7 +33,8 @@ class DroppedConnection(ConnectionResetError):
 
 
 class EmulatorApp(Starlette):
-    """Starlette plus a way for handlers to close the client connection without a response.
+    """Starlette plus the gateway's body-size cap (reconciler.emulator.body) and a way for handlers to close the
+    client connection without a response.
 
     The hook is installed here, outside Starlette's middleware, because only the server's own `send` leads to the
     connection: uvicorn passes its per-request cycle's bound `send`, and the cycle owns the transport.
@@ -42,6 +44,10 @@ class EmulatorApp(Starlette):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        if declared_too_large(scope):  # refused before the body is read, as a gateway does
+            await error_response(too_large())(scope, receive, send)
+            return
+        receive = capped(receive)
         outcome: list[str] = []
 
         async def drop() -> None:
@@ -70,6 +76,12 @@ def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Any:
     return endpoint
 
 
+async def _api_error(request: Request, exc: Exception) -> Response:
+    """An ApiError no endpoint caught (a body over the cap while a control endpoint reads it): its envelope."""
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
@@ -90,7 +102,7 @@ def create_app(state: EmulatorState | None = None, *, settings: EmulatorSettings
     routes.extend(incidents.ROUTES)
     app = EmulatorApp(
         routes=routes,
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, ApiError: _api_error},
     )
     app.state.emulator = Emulator(state if state is not None else load_state(), settings or EmulatorSettings())
     return app

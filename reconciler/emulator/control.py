@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler.emulator.body import TooDeep, loads
 from reconciler.emulator.errors import ApiError, Problem, error_response, json_response
 from reconciler.emulator.ratelimit import RateLimiter
 from reconciler.emulator.response_form import render_route
@@ -95,7 +95,9 @@ def _emulator(request: Request) -> Emulator:
 async def _body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw) if raw else {}
+        return loads(raw) if raw else {}
+    except TooDeep as exc:
+        raise ApiError.one(400, "invalid_json", str(exc)) from None
     except ValueError:
         raise ApiError.one(400, "invalid_json", "the body must be JSON") from None
 

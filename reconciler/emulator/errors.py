@@ -10,7 +10,8 @@ from typing import Any
 from starlette.responses import Response
 
 # `type` per status: 401/422/429 are documented in the spec's info section; the others follow the forms the
-# provider's code and fixtures use (see INCIDENT_IO_API.md §6), which are assumptions.
+# provider's code and fixtures use (see INCIDENT_IO_API.md §6), which are assumptions (413 is the emulator's
+# gateway cap on body size, see body.py).
 ERROR_TYPES = {
     400: "bad_request",
     401: "authentication_error",
@@ -18,6 +19,7 @@ ERROR_TYPES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "request_too_large",
     422: "validation_error",
     429: "too_many_requests",
     500: "internal_server_error",

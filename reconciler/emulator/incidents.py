@@ -12,7 +12,6 @@ endpoint's text says (its schema says 500).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler.emulator.body import TooDeep, loads
 from reconciler.emulator.control import bulk_endpoint
 from reconciler.emulator.errors import ApiError, json_response
 from reconciler.emulator.routes_api import page_size_param
@@ -69,7 +69,9 @@ def _problem(field_name: str, message: str, code: str = "invalid_value") -> ApiE
 
 async def _body(call: Call) -> Obj:
     try:
-        body = json.loads(await call.request.body() or b"null")
+        body = loads(await call.request.body() or b"null")
+    except TooDeep as exc:
+        raise _problem("body", str(exc)) from None
     except ValueError:
         raise _problem("body", "the request body must be valid JSON") from None
     if not isinstance(body, dict):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from starlette.responses import Response
 
 from reconciler.emulator import scopes
+from reconciler.emulator.body import TooDeep, loads
 from reconciler.emulator.errors import ApiError, Problem, json_response, raw_json_response
 from reconciler.emulator.response_form import render_route
 from reconciler.emulator.runtime import Call, Emulator
@@ -33,7 +33,9 @@ def page_size_param(call: Call, maximum: int, minimum: int = 1, default: int = 2
 async def _json_body(call: Call) -> Any:
     raw = await call.request.body()
     try:
-        return json.loads(raw)
+        return loads(raw)
+    except TooDeep as exc:
+        raise ApiError.one(422, "invalid_value", str(exc)) from None
     except ValueError:
         raise ApiError.one(422, "invalid_value", "the request body must be valid JSON") from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Scope names as the official spec lists them in `x-rbac-scopes` for the operations the emulator serves.
 ALERT_ROUTES_VIEW = "alert_routes.view"
@@ -56,7 +56,7 @@ EXAMPLE_KEYS: dict[str, tuple[str, ...]] = {
 class ApiKey:
     """One API key: the secret value, a display name (the identity and 429 bodies show it) and its scopes."""
 
-    key: str
+    key: str = field(repr=False)  # state dumps and test failures show the name, never the secret
     name: str
     scopes: frozenset[str]
 

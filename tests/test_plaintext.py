@@ -1,0 +1,60 @@
+"""Route names as plain text: `printable` keeps every text line one line, and the renderers use it for live names
+(route files cannot hold such names: see test_cli_validate.py; live routes are not ours to validate)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconciler.apply import ApplyReport, Outcome, RouteOutcome
+from reconciler.drift import build_drift_report, render_drift_text
+from reconciler.model import Action, Change, LiveRouteSummary, Plan
+from reconciler.plaintext import BIDI_CONTROLS, first_unfit, kind_of, printable
+from reconciler.render import render_apply_report, render_plan_text
+from reconciler.render_markdown import escape
+
+HOSTILE = "Pay\nments\x1b[2J\u202estrelA\r"
+SHOWN = "Pay\\nments\\x1b[2J\\u202estrelA\\r"
+
+
+def test_printable_escapes_control_bidi_and_line_separators() -> None:
+    assert printable(HOSTILE) == SHOWN
+    assert printable("\x00\x7f\x85\u2028\u2066\u061c") == "\\x00\\x7f\\x85\\u2028\\u2066\\u061c"
+    assert printable("Café Alerts ☎ 東京") == "Café Alerts ☎ 東京"  # ordinary Unicode stays as written
+
+
+def test_the_bidi_controls_are_the_ones_unicode_names() -> None:
+    expected = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+    assert {ord(char) for char in BIDI_CONTROLS} == expected
+    assert all(kind_of(char) == "a bidirectional control character" for char in BIDI_CONTROLS)
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",))))
+def test_printable_is_one_plain_line_and_changes_only_what_it_must(text: str) -> None:
+    shown = printable(text)
+    assert first_unfit(shown) is None
+    assert len(shown.splitlines()) <= 1
+    if first_unfit(text) is None:
+        assert shown == text
+    elif "\\" not in text:  # the escapes read back as the name (a backslash in the name itself is not escaped)
+        assert shown.encode("ascii", "backslashreplace").decode("unicode_escape") == text
+
+
+def test_text_output_shows_a_live_name_on_one_line() -> None:
+    plan = Plan(
+        changes=(Change(Action.DELETE, HOSTILE, route_id="R1", live_version=3),),
+        unmanaged=(LiveRouteSummary("R2", HOSTILE, 1),),
+        live_count=2,
+    )
+    assert render_plan_text(plan).splitlines()[0] == f"- delete {SHOWN}  (id R1; live version 3)"
+    assert render_drift_text(build_drift_report(plan)).splitlines() == [
+        f"? {SHOWN} (R1, v3): unmanaged live route (no file declares it)",
+        f"? {SHOWN} (R2, v1): unmanaged live route (no file declares it)",
+        "Drift: 0 differ from git, 2 unmanaged, 0 missing from live; 0 in sync.",
+    ]
+    report = ApplyReport(outcomes=(RouteOutcome(Action.DELETE, HOSTILE, "R1", Outcome.DELETED, writes=1),))
+    assert render_apply_report(report).splitlines()[0] == f"deleted  {SHOWN}"
+
+
+def test_markdown_turns_bidi_controls_into_spaces_like_other_controls() -> None:
+    assert escape("Pay\u202eAlerts\u2066x\u2069\u2028y\nz") == "Pay Alerts x  y z"

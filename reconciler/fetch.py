@@ -5,40 +5,14 @@ The only pipeline step that does I/O, and only through the `IncidentIO` client, 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Iterable, Mapping
-from typing import Any, TypeVar, cast
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from reconciler.api import IncidentIO
+from reconciler.api.tasks import both, gather_all
 from reconciler.model import Catalog, Entity
 
-T = TypeVar("T")
-A = TypeVar("A")
-B = TypeVar("B")
-
-
-async def _all(*awaitables: Awaitable[T]) -> list[T]:
-    """Run concurrently; on the first failure cancel the rest and raise that failure (not an ExceptionGroup)."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_wrap(aw)) for aw in awaitables]
-    except BaseExceptionGroup as failures:
-        raise failures.exceptions[0] from None
-    return [task.result() for task in tasks]
-
-
-async def _wrap(awaitable: Awaitable[T]) -> T:
-    return await awaitable
-
-
-async def both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
-    """Two reads at once, with `_all`'s rule: the first failure cancels the other, which is awaited, then raised.
-
-    Unlike `asyncio.gather`, which returns on the first failure and leaves the other read running: that read then
-    outlives the client it uses and `asyncio.run` prints its failure as a traceback at shutdown.
-    """
-    a, b = await _all(first, second)
-    return cast(A, a), cast(B, b)
+__all__ = ["both", "read_catalog", "read_live_routes"]
 
 
 def _named(item: Any, name_key: str = "name") -> bool:
@@ -55,7 +29,7 @@ async def read_catalog(api: IncidentIO, *, slack_channels: Mapping[str, str]) ->
     Attributes carry `extra={"type": ...}` (conditions depend on it); users are named by email (users without
     one cannot be named and are left out).
     """
-    sources, attributes, paths, severities, types, fields, users, teams = await _all(
+    sources, attributes, paths, severities, types, fields, users, teams = await gather_all(
         api.list_alert_sources(),
         api.list_alert_attributes(),
         api.list_escalation_paths(),

@@ -13,13 +13,13 @@ routes (names compare as people read them, `model.name_key`). Each change is the
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
 from reconciler.api.errors import NotFound
+from reconciler.api.tasks import gather_all
 from reconciler.diff import live_matches
 from reconciler.model import Action, Change, Plan, name_key
 
@@ -59,7 +59,7 @@ async def same_name_routes(api: RouteReader, name: str) -> list[dict[str, Any]]:
     """Every live route (in full) whose name reads as `name` does."""
     key = name_key(name)
     slim = await api.list_alert_routes()
-    found = await asyncio.gather(
+    found = await gather_all(
         *(get_or_none(api, str(item["id"])) for item in slim if name_key(str(item.get("name", ""))) == key)
     )
     return [route for route in found if route is not None]
@@ -103,13 +103,13 @@ def check_create(change: Change, same_name: Sequence[Mapping[str, Any]], moving:
 async def preflight(plan: Plan, api: RouteReader) -> list[Check]:
     """One `Check` per change of `plan`, in plan order, from a fresh read of what the plan touches."""
     touched = [c.route_id for c in plan.changes if c.action is not Action.CREATE and c.route_id]
-    lives = dict(zip(touched, await asyncio.gather(*(get_or_none(api, i) for i in touched)), strict=True))
+    lives = dict(zip(touched, await gather_all(*(get_or_none(api, i) for i in touched)), strict=True))
     creates = [c for c in plan.changes if c.action is Action.CREATE]
     by_key: dict[str, list[dict[str, Any]]] = {}
     if creates:
         keys = {name_key(c.name) for c in creates}
         slim = [item for item in await api.list_alert_routes() if name_key(str(item.get("name", ""))) in keys]
-        found = await asyncio.gather(*(get_or_none(api, str(item["id"])) for item in slim))
+        found = await gather_all(*(get_or_none(api, str(item["id"])) for item in slim))
         for route in found:
             if route is not None:
                 by_key.setdefault(name_key(str(route.get("name", ""))), []).append(route)

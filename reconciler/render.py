@@ -35,7 +35,7 @@ def render_plan_text(plan: Plan) -> str:
         lines.append(
             f"Unmanaged: {count} live {noun} no file and {'is' if count == 1 else 'are'} kept (--prune deletes)."
         )
-        lines.extend(f"{INDENT}{route.name} ({route.route_id})" for route in plan.unmanaged)
+        lines.extend(f"{INDENT}{printable(route.name)} ({route.route_id})" for route in plan.unmanaged)
     lines.extend(f"Warning: {warning}" for warning in plan.warnings)
     lines.append(plan.summary)
     # Like octoDNS: the whole plan first, so that what is refused can be seen, then why it will not be applied.

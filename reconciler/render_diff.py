@@ -10,6 +10,7 @@ from typing import Any
 
 from reconciler.load import dump_route
 from reconciler.model import Change
+from reconciler.plaintext import printable
 
 
 def route_yaml(doc: Any) -> list[str]:
@@ -18,7 +19,8 @@ def route_yaml(doc: Any) -> list[str]:
         return []
     if not isinstance(doc, dict):
         return [repr(doc)]
-    return dump_route(doc, modeline="").strip("\n").splitlines()
+    # YAML escapes control characters but not bidi controls, which would make a diff line read as something else.
+    return [printable(line) for line in dump_route(doc, modeline="").strip("\n").splitlines()]
 
 
 def change_diff(change: Change, *, context: int = 3) -> list[str]:

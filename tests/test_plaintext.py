@@ -58,3 +58,13 @@ def test_text_output_shows_a_live_name_on_one_line() -> None:
 
 def test_markdown_turns_bidi_controls_into_spaces_like_other_controls() -> None:
     assert escape("Pay\u202eAlerts\u2066x\u2069\u2028y\nz") == "Pay Alerts x  y z"
+
+
+def test_unmanaged_names_and_diff_lines_are_escaped_too() -> None:
+    from reconciler.model import LiveRouteSummary, Plan
+    from reconciler.render import render_plan_text
+    from reconciler.render_diff import route_yaml
+
+    plan = Plan(unmanaged=(LiveRouteSummary("R1", "evil\u202egnp.exe\nnext"),), live_count=1)
+    assert "    evil\\u202egnp.exe\\nnext (R1)\n" in render_plan_text(plan)
+    assert route_yaml({"name": "a\u202eb"}) == ["name: a\\u202eb"]

@@ -6,13 +6,13 @@ Functions take an `IncidentIO` and return the inner `incident` objects, never th
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.api.client import IncidentIO
 from reconciler.api.core import expect, segment
+from reconciler.api.tasks import gather_all
 from reconciler.incidents import create_payload, drift_idempotency_key, incident_path_id, resolve_names
 
 INCIDENTS = "/v2/incidents"
@@ -31,7 +31,7 @@ class Page:
 
 async def lookups(api: IncidentIO) -> dict[str, list[Obj]]:
     """Severities, statuses and types by kind (`severity`, `status`, `type`), fetched at once."""
-    severities, statuses, types = await asyncio.gather(
+    severities, statuses, types = await gather_all(
         api.list_severities(), api.list_incident_statuses(), api.list_incident_types()
     )
     return {"severity": severities, "status": statuses, "type": types}

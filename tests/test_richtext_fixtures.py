@@ -10,6 +10,7 @@ one located `validate` problem naming the slug.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from reconciler.load import load_route_bytes, load_schema
 from reconciler.richtext import TemplateError, canonical_template, doc_to_template, template_to_doc
 from reconciler.validate import validate_docs
+from tests import conftest
 from tests.conftest import load_peer_fixture, peer_case, peer_cases
 
 RICHTEXT = "terraform-provider-incident/richtext/"
@@ -62,3 +64,14 @@ def test_invalid_template_is_one_located_validate_problem(case: dict[str, Any] |
     problems = validate_docs([load_route_bytes(text.encode(), "routes/a.yaml")], load_schema())
     assert [(str(p.location), p.path) for p in problems] == [("routes/a.yaml:3:12", "$.incident_template.summary")]
     assert problems[0].message.startswith(case["error"] + ": ")
+
+
+def test_absent_fixtures_skip_with_a_reason_or_fail_under_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conftest, "PEER_DIR", tmp_path)
+    assert [param.values for param in peer_cases(TEMPLATES)] == [(None,)]
+    monkeypatch.delenv("RECONCILER_REQUIRE_SPEC", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"the peer fixture .*templates\.json is not at"):
+        peer_case(None, TEMPLATES)
+    monkeypatch.setenv("RECONCILER_REQUIRE_SPEC", "1")
+    with pytest.raises(pytest.fail.Exception, match="RECONCILER_REQUIRE_SPEC=1 but the peer fixture"):
+        peer_case(None, TEMPLATES)

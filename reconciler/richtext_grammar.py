@@ -7,7 +7,7 @@ fixtures are the tests: tests/test_richtext_fixtures.py). Reading a template:
 * `{{` opens a variable that the nearest following `}}` closes (so `{{a}} and {{b}}` is two variables); inside, a
   name (kept verbatim, surrounding spaces trimmed) then filters separated by `|`, with any spacing:
   `truncate: N` (a whole number ≥ 1) → `truncateTo: N`, `omit_if_unset` → `omitIfUnset: true`;
-* braces that open no variable (`{`, `}`, a `}}` with no `{{` before it) are literal text. There is no escape for a
+* braces that open no variable (`{`, `}`, a `}}` that closes no variable) are literal text. There is no escape for a
   literal `{{`: text holding one can only be written as a raw document.
 
 Emission is canonical: filters in one order (truncate, then omit_if_unset), `' | '` between them and `': '` before

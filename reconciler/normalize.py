@@ -9,7 +9,8 @@ whitelisting the fields the payload can hold (so fields the API adds to response
   expressions and their operations; `subject`/`operation` objects → their strings;
 * the server's rewrites applied: `one_of` → `contains_one_of` on text subjects, `contains` → `name_contains` on
   catalog subjects; `users` dropped from an escalation target that has `escalation_paths` (the server echoes them);
-* rich-text literals re-serialised with `richtext.canonical_doc`.
+* rich-text literals as the bare document without presentation (`richtext.canonical_doc`): envelopes unwrapped,
+  `label`/`missing` and the dashboard's spelled-out defaults dropped, so documents equal under the grammar are equal.
 
 See docs/route-format.md, "The canonical form".
 """
@@ -21,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.model import Catalog
-from reconciler.richtext import canonical_doc, is_doc
+from reconciler.richtext import canonical_doc
 
 ATTRIBUTE_PREFIX = "alert.attributes."
 TEXT_SUBJECTS = frozenset({"alert.title", "alert.description", "alert.source_url"})
@@ -128,7 +129,7 @@ def _binding_value(value: Any) -> dict[str, Any]:
     item = _map(value)
     literal = item.get("literal")
     if literal is not None:
-        out["literal"] = canonical_doc(literal) if isinstance(literal, str) and is_doc(literal) else literal
+        out["literal"] = canonical_doc(literal) if isinstance(literal, str) else literal
     if item.get("reference") is not None:
         out["reference"] = item["reference"]
     return out

@@ -8,7 +8,6 @@ both keys.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from jsonschema.validators import extend
 from reconciler.errors import Problem, json_path
 from reconciler.load import RouteDoc
 from reconciler.plaintext import first_unfit
+from reconciler.richtext import TemplateError, template_to_doc
 
 __all__ = ["make_validator", "validate_docs"]
 
@@ -31,7 +31,8 @@ _TYPE_NAMES = {
     "object": "a mapping",
     "null": "null",
 }
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+# Fields holding templated text (`{{ alert.title }}`), checked against the grammar.
+TEMPLATE_FIELDS: tuple[tuple[str, ...], ...] = (("incident_template", "name"), ("incident_template", "summary"))
 
 
 def _is_integer(_checker: Any, instance: Any) -> bool:
@@ -164,17 +165,15 @@ def _walk(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[
 def _semantic(doc: RouteDoc, channels: Mapping[str, str] | None) -> Iterator[Problem]:
     """Rules the schema cannot express: template syntax, listed-twice entries, Slack names the channel map lacks."""
     data = doc.data
-    template = data.get("incident_template")
-    for field in ("name", "summary"):
-        text = template.get(field) if isinstance(template, dict) else None
-        if not isinstance(text, str):
-            continue
-        path: tuple[str | int, ...] = ("incident_template", field)
-        rest = _PLACEHOLDER.sub("", text)
-        if "{{" in rest or "}}" in rest:
-            yield Problem(doc.location(path), json_path(path), "unbalanced '{{' or '}}' in template")
-        elif any(not inner.strip() for inner in _PLACEHOLDER.findall(text)):
-            yield Problem(doc.location(path), json_path(path), "empty placeholder '{{ }}' in template")
+    for path in TEMPLATE_FIELDS:
+        text: Any = data
+        for key in path:
+            text = text.get(key) if isinstance(text, dict) else None
+        if isinstance(text, str):
+            try:
+                template_to_doc(text)
+            except TemplateError as error:  # one problem per template: the first place it stops making sense
+                yield Problem(doc.location(path), json_path(path), str(error))
     yield from _listed_twice(doc, ("alert_sources",), "alert_source", "alert source")
     yield from _listed_twice(doc, ("incident_template", "custom_fields"), "custom_field", "custom field")
     if channels is None:

@@ -1,4 +1,5 @@
-"""Shared fixtures: no test reaches beyond loopback, and the official spec is found (or skipped) one way."""
+"""Shared fixtures: no test reaches beyond loopback, and the official spec and the peer fixtures in ../shared are
+found (or skipped) one way."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import shutil
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC_PATH = REPO.parent / "shared" / "incidentio" / "openapi.json"
+PEER_DIR = REPO.parent / "shared" / "peer"
 
 _real_connect = socket.socket.connect
 
@@ -46,12 +48,43 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def load_spec() -> dict[str, Any]:
     """The official incident.io OpenAPI spec from ../shared; skip (or fail under CI) when absent."""
     if not SPEC_PATH.is_file():
-        reason = f"the official OpenAPI spec is not at {SPEC_PATH} (it lives in ../shared, never in the repo)"
-        if os.environ.get("RECONCILER_REQUIRE_SPEC") == "1":
-            pytest.fail(f"RECONCILER_REQUIRE_SPEC=1 but {reason}")
-        pytest.skip(reason)
+        _absent(f"the official OpenAPI spec is not at {SPEC_PATH} (it lives in ../shared, never in the repo)")
     spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     return spec
+
+
+def _absent(reason: str) -> NoReturn:
+    """Skip a test whose data in ../shared is absent, or fail it when CI requires the data."""
+    if os.environ.get("RECONCILER_REQUIRE_SPEC") == "1":
+        pytest.fail(f"RECONCILER_REQUIRE_SPEC=1 but {reason}")
+    pytest.skip(reason)
+
+
+def load_peer_fixture(name: str) -> Any:
+    """A peer project's fixture file under ../shared/peer (`terraform-provider-incident/richtext/templates.json`);
+    skip (or fail under CI) when absent."""
+    path = PEER_DIR / name
+    if not path.is_file():
+        _absent(f"the peer fixture {name} is not at {path} (peer fixtures live in ../shared, never in the repo)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def peer_cases(name: str) -> list[Any]:
+    """One `pytest.param` per case of a peer fixture file (a JSON array of objects with a `name`), for parametrize.
+
+    When the file is absent there is one param, None: pass it to `peer_case`, which skips (or fails under CI).
+    """
+    if not (PEER_DIR / name).is_file():
+        return [pytest.param(None, id="fixture-absent")]
+    return [pytest.param(case, id=case["name"]) for case in json.loads((PEER_DIR / name).read_text(encoding="utf-8"))]
+
+
+def peer_case(case: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    """`case` from `peer_cases(name)`; skips (or fails under CI) when the fixture file was absent."""
+    if case is None:
+        load_peer_fixture(name)
+        raise AssertionError(f"{name} appeared after the tests were collected")
+    return case
 
 
 @pytest.fixture(scope="session")

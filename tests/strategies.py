@@ -165,17 +165,20 @@ def condition_groups(catalog: Catalog, max_size: int = 2) -> st.SearchStrategy[l
 @_cached
 def _template_strings(catalog: Catalog) -> st.SearchStrategy[str]:
     text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="{}"), max_size=8)
-    part = st.one_of(text, _references(catalog).map(lambda r: "{{ " + r + " }}"))
+    filters = st.sampled_from(["", " | truncate: 80", " | omit_if_unset", " | truncate: 5 | omit_if_unset"])
+    variable = st.tuples(_references(catalog), filters).map(lambda rf: "{{ " + rf[0] + rf[1] + " }}")
+    part = st.one_of(text, variable, st.sampled_from(["\n", "\n\n"]))
     return st.lists(part, max_size=4).map("".join)
+
+
+_BOLD = {"type": "paragraph", "content": [{"type": "text", "text": "!", "marks": [{"type": "bold"}]}]}
 
 
 @_cached
 def rich_text(catalog: Catalog) -> st.SearchStrategy[str]:
-    """A rich-text document: usually one a template string expresses, sometimes one it cannot (two paragraphs)."""
+    """A rich-text document: usually one a template string expresses, sometimes one it cannot (a bold mark)."""
     raw = _template_strings(catalog).map(
-        lambda t: json.dumps(
-            {"type": "doc", "content": [{"type": "paragraph"}, *json.loads(template_to_doc(t))["content"]]}
-        )
+        lambda t: json.dumps({"type": "doc", "content": [_BOLD, *json.loads(template_to_doc(t))["content"]]})
     )
     return st.one_of(_template_strings(catalog).map(template_to_doc), raw)
 

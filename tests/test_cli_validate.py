@@ -214,3 +214,34 @@ def test_names_that_read_the_same_collide(workdir: Path) -> None:
         "routes/informational.yaml:2:7: $.name: route name 'Informational' is also declared in routes/f.yaml:1:7\n",
         "5 problems in 5 files.\n",
     )
+
+
+def test_invalid_templates_are_one_located_problem_each(workdir: Path) -> None:
+    """Each error kind of incident.io's grammar, named; `100}} of capacity` is literal text, so valid."""
+    routes = workdir / "routes"
+    (routes / "a.yaml").write_text(
+        "name: A\nincident_template:\n"
+        "  name: '{{ alert.title'\n"
+        '  summary: "{{ alert.title }}\\n\\n{{ alert.description | truncate: 0 }}"\n'
+    )
+    (routes / "b.yaml").write_text(
+        "name: B\nincident_template:\n  name: '{{ alert.title | upcase }}'\n  summary: 'Down: {{ | truncate: 80 }}'\n"
+    )
+    (routes / "c.yaml").write_text(
+        "name: C\nincident_template:\n  name: '{{ alert {{ title }} }}'\n  summary: '100}} of capacity'\n"
+    )
+    assert run("routes/a.yaml", "routes/b.yaml", "routes/c.yaml") == (
+        1,
+        "routes/a.yaml:3:9: $.incident_template.name: unclosed_variable: '{{' at character 1 is never closed\n"
+        "routes/a.yaml:4:12: $.incident_template.summary: invalid_filter_argument: truncate at character 43 takes "
+        "a whole number of at least 1 (truncate: 100), got '0'\n"
+        "routes/b.yaml:3:9: $.incident_template.name: unknown_filter: 'upcase' at character 18 is not a filter "
+        "(filters: truncate: N, omit_if_unset)\n"
+        "routes/b.yaml:4:12: $.incident_template.summary: empty_variable_name: the variable at character 7 has no "
+        "name\n"
+        "routes/c.yaml:3:9: $.incident_template.name: nested_variable: '{{' at character 10 is inside the variable "
+        "at character 1\n",
+        "5 problems in 3 files.\n",
+    )
+    (routes / "a.yaml").write_text("name: A\nincident_template:\n  summary: '100}} of capacity, { not a variable }'\n")
+    assert run("routes/a.yaml") == (0, "", "1 file valid.\n")

@@ -24,6 +24,7 @@ PURE_MODULES = [
     "resolve",
     "normalize",
     "richtext",
+    "richtext_grammar",
     "document",
     "diff",
     "plan",

@@ -242,3 +242,23 @@ def test_resolve_routes_collects_problems_of_every_file() -> None:
     files = [p.location.file for p in raised.value.problems]
     assert files.count("routes/a.yaml") == 8
     assert files.count("routes/b.yaml") == 1
+
+
+def test_template_variables_name_attributes_and_keep_their_filters() -> None:
+    text = (
+        "name: X\nincident_template:\n"
+        '  name: "{{alert.attributes.branch|omit_if_unset|truncate:20}}\\n\\n{{ alert.title }}"\n'
+    )
+    route, problems = resolve_route(_doc(text), EXAMPLE_CATALOG)
+    assert problems == [] and route is not None
+    literal = route.payload["incident_template"]["name"]["binding"]["value"]["literal"]
+    expected = "{{ alert.attributes.01JQ3ZATTRBRANCH0000000001 | truncate: 20 | omit_if_unset }}\n\n{{ alert.title }}"
+    assert literal == template_to_doc(expected)
+
+
+def test_an_invalid_template_is_a_located_problem_even_unvalidated() -> None:
+    text = "name: X\nincident_template:\n  name: '{{ alert.title'\n  summary: '{{ alert.attributes.sevrity }}'\n"
+    assert _problems(text) == [
+        "routes/x.yaml:3:9: $.incident_template.name: unclosed_variable: '{{' at character 1 is never closed",
+        'routes/x.yaml:4:12: $.incident_template.summary: unknown alert attribute "sevrity"; closest: "severity"',
+    ]

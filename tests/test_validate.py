@@ -201,14 +201,27 @@ CASES: list[tuple[str, dict[str, str | bytes], list[str]]] = [
         ["routes/a.yaml:3:31: $.channel_config[0].slack_targets.channels: must not be empty"],
     ),
     (
-        "unbalanced-template",
+        "unclosed-variable",
         {"a.yaml": "name: A\nincident_template:\n  name: '{{ alert.title'\n"},
-        ["routes/a.yaml:3:9: $.incident_template.name: unbalanced '{{' or '}}' in template"],
+        ["routes/a.yaml:3:9: $.incident_template.name: unclosed_variable: '{{' at character 1 is never closed"],
     ),
     (
-        "empty-placeholder",
+        "empty-variable-name",
         {"a.yaml": "name: A\nincident_template:\n  summary: 'x {{ }}'\n"},
-        ["routes/a.yaml:3:12: $.incident_template.summary: empty placeholder '{{ }}' in template"],
+        [
+            "routes/a.yaml:3:12: $.incident_template.summary: empty_variable_name: "
+            "the variable at character 3 has no name"
+        ],
+    ),
+    (
+        "one-problem-per-template-field",
+        {"a.yaml": "name: A\nincident_template:\n  name: '{{ a | upcase }} {{'\n  summary: '{{ a | truncate }}'\n"},
+        [
+            "routes/a.yaml:3:9: $.incident_template.name: unknown_filter: 'upcase' at character 8 is not a filter "
+            "(filters: truncate: N, omit_if_unset)",
+            "routes/a.yaml:4:12: $.incident_template.summary: invalid_filter_argument: truncate at character 8 takes "
+            "a whole number of at least 1 (truncate: 100), got nothing",
+        ],
     ),
     (
         "alert-source-twice",

@@ -77,10 +77,7 @@ async def apply_plan(
     Deletes run only when every create and update went through without failing, so that a route is never removed
     before its replacement exists. A refused plan (`Plan.refused`) is never passed here: the caller refuses it.
     """
-    try:
-        checks = await preflight(plan, api)
-    except (Unauthorized, Forbidden) as error:
-        return _all(plan, Outcome.NOT_ATTEMPTED, str(error), aborted=f"{error} (the run stopped)")
+    checks = await preflight(plan, api)  # an ApiError here (a rejected key) leaves nothing written: it is raised
     stale = [(c, k) for c, k in zip(plan.changes, checks, strict=True) if k.state is State.STALE]
     if stale:
         outcomes = tuple(
@@ -117,10 +114,6 @@ async def apply_plan(
         done = await asyncio.gather(*(_guarded(run, i, change) for i, change in phase))
         results.update(zip((i for i, _ in phase), done, strict=True))
     return ApplyReport(outcomes=tuple(results[i] for i in range(len(plan.changes))), aborted=run.aborted)
-
-
-def _all(plan: Plan, outcome: Outcome, detail: str, *, aborted: str) -> ApplyReport:
-    return ApplyReport(outcomes=tuple(outcome_of(c, outcome, detail) for c in plan.changes), aborted=aborted)
 
 
 def _settled(change: Change, check: Check) -> RouteOutcome:

@@ -128,7 +128,7 @@ def test_a_changed_template_plans_as_template_text_and_applies_the_canonical_doc
         "0 to create, 1 to update, 0 to delete\n",
     )
 
-    applied = run_cli(tmp_path, url, "apply")
+    applied = run_cli(tmp_path, url, "apply", "--auto-approve")
     assert applied.returncode == 0, applied.stderr
     assert _name_literal(_live_route(url, ROUTE)) == (  # what is sent is the grammar's canonical document
         '{"content":[{"content":[{"attrs":{"name":"alert.title","truncateTo":80},"type":"varSpec"}],'

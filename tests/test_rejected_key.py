@@ -24,7 +24,7 @@ from tests.e2e_helpers import REPO, run_cli
 
 REJECTED = "inc_rejected_0123456789abcdef"  # a key the emulator does not know
 ONE_LINE = re.compile(
-    r"Error: incident\.io rejected the API key for GET /v[0-9]/[a-z_]+ \(401\): it is invalid or revoked; "
+    r"Error: incident\.io rejected the API key for GET /v[0-9]/[a-z_]+(/[0-9A-Z]+)? \(401\): it is invalid or revoked; "
     r"create a new one in incident\.io under Settings > API keys \(request id [0-9a-f-]{36}\)\n"
 )
 

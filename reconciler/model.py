@@ -48,6 +48,7 @@ class Catalog:
     users: tuple[Entity, ...] = ()
     teams: tuple[Entity, ...] = ()
     slack_channels: Mapping[str, str] = field(default_factory=dict)  # "#alerts" -> "C07ALERTS01"
+    teams_channels: Mapping[str, str] = field(default_factory=dict)  # "Platform/alerts" -> "19:…@thread.tacv2"
 
 
 class Action(StrEnum):

@@ -301,6 +301,26 @@ def test_the_schema_ships_with_the_package() -> None:
     assert (root / "reconciler" / "schema" / "plan.schema.json").is_file()
 
 
+def test_the_documented_example_and_limits_are_the_readers() -> None:
+    from pathlib import Path
+
+    from reconciler.planfile import MAX_DEPTH, MAX_INT_DIGITS, MAX_PLAN_BYTES
+    from reconciler.planfile.decode import MAX_BRACKETS
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "plan-format.md").read_text(encoding="utf-8")
+    example = docs.split("```json\n")[-1].split("```")[0]
+    saved = load_plan(example, source="docs/plan-format.md")
+    assert (saved.plan.summary, saved.api_url) == ("1 to create, 0 to update, 0 to delete", API)
+    assert dump_plan(saved.plan, api_url=saved.api_url, created_at=saved.created_at) == example
+    for limit in (
+        f"{MAX_PLAN_BYTES // 2**20} MiB",
+        f"{MAX_BRACKETS:,}",
+        f"{MAX_DEPTH} levels",
+        f"{MAX_INT_DIGITS} digits",
+    ):
+        assert limit in docs
+
+
 def test_a_file_copy_is_not_the_document() -> None:
     # The reader never mutates what it is given, and two reads of one file agree.
     doc = document()

@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from reconciler.cli import main
+from reconciler.errors import Location, Problem
 from reconciler.model import Action, LiveRouteSummary, Plan, SafetyLimits
 from reconciler.normalize import canonicalize
 from reconciler.plan import build_plan
@@ -245,6 +248,25 @@ def test_brackets_and_depth_inside_strings_are_text() -> None:
     create = replace(plan.changes[0], desired_doc={**plan.changes[0].desired_doc, "description": deep})
     deeper = replace(plan, changes=(create, *plan.changes[1:]))
     assert load_plan(dump_plan(deeper, api_url=API, created_at=AT)).plan == deeper
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            Problem,
+            st.builds(Location, st.text(), st.integers(0, 10**12), st.integers(0, 10**12)),
+            st.text().map(lambda t: "$" + t),
+            st.text(),
+            st.just("warning"),
+        ),
+        max_size=3,
+    )
+)
+def test_any_warning_reads_back_as_the_same_line(warnings: list[Problem]) -> None:
+    plan = replace(sample_plan(), warnings=tuple(warnings))
+    saved = load_plan(dump_plan(plan, api_url=API, created_at=AT))
+    assert [str(w) for w in saved.plan.warnings] == [str(w) for w in warnings]
 
 
 # --- the JSON Schema ----------------------------------------------------------------------------------------------

@@ -444,6 +444,12 @@ CASES: list[Case] = [
         f"plan.json: $.unmanaged[0].route_id: '{CHANGED}' is unmanaged and also changed{AGAIN}",
     ),
     (
+        "warning-not-a-problem-line",
+        sealed(setter("warnings", value=["just some text"])),
+        UnsafePlan,
+        f"plan.json: $.warnings[0]: 'just some text' is not a warning line (file: $.path: message){AGAIN}",
+    ),
+    (
         "unmanaged-version",
         sealed(setter("unmanaged", 0, "version", value=9)),
         UnsafePlan,
@@ -555,3 +561,9 @@ def test_an_unreadable_plan_file_is_one_line(tmp_path: Path, make: Callable[[Pat
     with pytest.raises(ConfigError) as caught:
         read_plan_file(path, source="plan.json")
     assert str(caught.value) == f"plan.json: {message}"
+
+
+def test_the_file_name_is_shown_on_one_line_too() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_plan(b"", source="we\nird\u202e.json")
+    assert str(caught.value) == "we\\nird\\u202e.json: the file is empty: not a plan file"

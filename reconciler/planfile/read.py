@@ -23,7 +23,7 @@ from reconciler.planfile.write import FORMAT_VERSION, plan_checksum, review_fing
 
 # A warning as `Problem.__str__` writes it: `file[:line:col]: $.path: message`.
 _WARNING = re.compile(r"^(?P<where>.*?): (?P<path>\$.*?): (?P<message>.*)$", re.DOTALL)
-_LINE_COLUMN = re.compile(r"^(?P<file>.*):(?P<line>[1-9][0-9]*):(?P<column>0|[1-9][0-9]*)$", re.DOTALL)
+_LINE_COLUMN = re.compile(r"^(?P<file>.*):(?P<line>[1-9][0-9]{0,8}):(?P<column>0|[1-9][0-9]{0,8})$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,25 @@ class PlanFile:
 
 def load_plan(data: bytes | str, *, source: str = "plan.json") -> PlanFile:
     """Read a plan file; raise `ConfigError` or `UnsafePlan` (one line, naming `source`) for anything else."""
+    try:
+        return _load(data, source)
+    except (ConfigError, UnsafePlan) as exc:
+        raise type(exc)(_line(str(exc))) from None
+
+
+def _load(data: bytes | str, source: str) -> PlanFile:
     document = decode_json(data, source)
     if not isinstance(document, dict):
-        raise ConfigError(_line(f"{source}: not a plan file: expected a JSON object, got {show(document)}"))
+        raise ConfigError(f"{source}: not a plan file: expected a JSON object, got {show(document)}")
     _check_format_version(document, source)
     problem = schema_problem(document)
     if problem is not None:
-        raise ConfigError(_line(f"{source}: {problem}"))
+        raise ConfigError(f"{source}: {problem}")
     _check_seal(document, source)
     plan = _plan(document, source)
     problem = _inconsistency(document, plan)
     if problem is not None:
-        raise UnsafePlan(_line(f"{source}: {problem}; run reconciler plan again"))
+        raise UnsafePlan(f"{source}: {problem}; run reconciler plan again")
     return PlanFile(
         plan=plan,
         checksum=document["checksum"],
@@ -70,12 +77,9 @@ def _check_format_version(document: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: not a plan file: no format_version")
     version = document["format_version"]
     if type(version) is not int or version != FORMAT_VERSION:
-        shown = show(version) if not isinstance(version, int | float) or isinstance(version, bool) else str(version)
         raise ConfigError(
-            _line(
-                f"{source}: format_version {shown} is not one this reconciler reads (it reads {FORMAT_VERSION}); "
-                "run reconciler plan again"
-            )
+            f"{source}: format_version {show(version)} is not one this reconciler reads (it reads {FORMAT_VERSION}); "
+            "run reconciler plan again"
         )
 
 
@@ -146,7 +150,7 @@ def _warning(text: str, source: str) -> Problem:
 
 def _inconsistency(document: dict[str, Any], plan: Plan) -> str | None:
     """The first way the fields of a sealed document contradict each other, as `$.path: message`; None if none."""
-    for check in (_envelope_problem, _totals_problem, _changes_problem, _snapshot_problem):
+    for check in (_envelope_problem, _totals_problem, _changes_problem, _snapshot_problem, _warnings_problem):
         problem = check(document, plan)
         if problem is not None:
             return problem
@@ -234,6 +238,13 @@ def _snapshot_problem(_document: dict[str, Any], plan: Plan) -> str | None:
             return f"{where}.route_id: {show(route.route_id)} is not in the snapshot of the routes the plan read"
         if plan.snapshot[route.route_id] != route.version:
             return f"{where}.version: {show(route.version)}, but the snapshot has {show(plan.snapshot[route.route_id])}"
+    return None
+
+
+def _warnings_problem(document: dict[str, Any], plan: Plan) -> str | None:
+    for index, (written, read) in enumerate(zip(document["warnings"], plan.warnings, strict=True)):
+        if str(read) != written:
+            return f"$.warnings[{index}]: {show(written)} is not a warning line (file: $.path: message)"
     return None
 
 

@@ -256,6 +256,12 @@ CASES: list[Case] = [
         "plan.json: $.changes[0].action: 'cre\\u202eate\\n' is not one of: create, update, delete",
     ),
     (
+        "update-desired-a-list",
+        sealed(setter("changes", 1, "desired", value=list(range(1000)))),
+        ConfigError,
+        "plan.json: $.changes[1].desired: expected an object, got a list",
+    ),
+    (
         "desired-a-string",
         sealed(setter("changes", 0, "desired", value="New Route")),
         ConfigError,

@@ -83,6 +83,8 @@ def _worded(error: ValidationError, document: Any) -> tuple[tuple[str | int, ...
         best = best_match(inner)
         if best is not None:
             return _worded(best, document)
+        types = [t for e in error.context if e.validator == "type" for t in _types(e.validator_value)]
+        return path, f"expected {_wanted(types, {})}, got {show(value)}"
     if "propertyNames" in error.relative_schema_path:
         return path, f"{show(value)} is not a route id"
     if kind == "additionalProperties" and isinstance(value, dict):
@@ -93,7 +95,7 @@ def _worded(error: ValidationError, document: Any) -> tuple[tuple[str | int, ...
         missing = [key for key in expected if key not in value]
         return path, f"missing required field {missing[0]!r}"
     if kind == "type":
-        types = [expected] if isinstance(expected, str) else list(expected)
+        types = _types(expected)
         if types == ["null"] and action:
             return path, f"must be null for {_article(action)} {action}, got {show(value)}"
         return path, f"expected {_wanted(types, schema)}, got {show(value)}"
@@ -113,7 +115,12 @@ def _worded(error: ValidationError, document: Any) -> tuple[tuple[str | int, ...
         return path, f"must be empty for {_article(action)} {action}"
     if kind == "minItems" and action:
         return path, f"must not be empty for {_article(action)} {action}"
-    return path, error.message
+    message = error.message  # a keyword this wording does not know yet: jsonschema's words, kept short
+    return path, message if len(message) <= 120 else message[:120] + "…"
+
+
+def _types(declared: Any) -> list[str]:
+    return [declared] if isinstance(declared, str) else [str(t) for t in declared]
 
 
 def _wanted(types: list[str], schema: Any) -> str:

@@ -15,8 +15,13 @@ from reconciler.emulator import create_app, serve_in_thread
 from reconciler.errors import ReconcilerError
 from tests.test_planfile_malformed import CASES
 
-# Each kind of refusal once: JSON, depth, duplicates, numbers, format_version, schema, seal, and a seal over nonsense.
+# Each kind of refusal once: encoding, JSON, depth, duplicates, numbers, format_version, schema, seal, and a seal over
+# nonsense.
 PICKED = [
+    "not-utf8",
+    "utf16",
+    "byte-order-mark",
+    "lone-surrogate",
     "not-json",
     "a-list",
     "deep-lists",

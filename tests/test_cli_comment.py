@@ -11,8 +11,9 @@ from click.testing import CliRunner, Result
 
 from reconciler.cli import main
 from reconciler.emulator.serve import serve_in_thread
-from reconciler.model import Action, Change, Plan
-from reconciler.planfile import dump_plan, review_fingerprint
+from reconciler.model import Action, Catalog, Change, Plan
+from reconciler.normalize import canonicalize
+from reconciler.planfile import plan_to_dict
 from tests.fake_github import BOT, FakeGitHub, create_app
 
 REPO = "acme/routes"
@@ -86,10 +87,14 @@ def test_pr_number_comes_from_the_actions_event(
 
 
 def _plan_file(tmp_path: Path) -> tuple[Path, str]:
-    plan = Plan(changes=(Change(Action.CREATE, "Payments API", desired={"name": "Payments API"}),), live_count=3)
+    desired = canonicalize({"name": "Payments API"}, Catalog())
+    create = Change(Action.CREATE, "Payments API", desired=desired, desired_doc={"name": "Payments API"})
+    document = plan_to_dict(
+        Plan(changes=(create,), live_count=3), api_url="https://api.incident.io", created_at="2026-01-01T00:00:00Z"
+    )
     path = tmp_path / "plan.json"
-    path.write_text(dump_plan(plan, created_at="2026-01-01T00:00:00Z"))
-    return path, review_fingerprint(plan)
+    path.write_text(json.dumps(document))
+    return path, document["review"]
 
 
 def test_plan_file_is_rendered_and_its_review_read_back_on_merge(github: FakeGitHub, tmp_path: Path) -> None:

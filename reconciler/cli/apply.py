@@ -28,7 +28,7 @@ from reconciler.lock import apply_lock
 from reconciler.model import Plan, SafetyLimits
 from reconciler.outcome import ApplyReport
 from reconciler.pipeline import build_plan_from_repo
-from reconciler.planfile import load_plan, review_fingerprint, safe_api_url
+from reconciler.planfile import MAX_PLAN_BYTES, load_plan, review_fingerprint, safe_api_url
 from reconciler.render import render_apply_report, render_plan_text
 
 DEFAULT_LOCK_TIMEOUT = 300.0
@@ -115,10 +115,11 @@ async def plan_and_apply(
 def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | None, expect_review: str | None) -> Plan:
     """The plan in `plan_file`, refused unless it is intact, made for this API, unrefused and the expected one."""
     try:
-        data = plan_file.read_bytes()
+        with plan_file.open("rb") as stream:
+            data = stream.read(MAX_PLAN_BYTES + 1)  # enough to know it is too big
     except OSError as exc:
         raise ConfigError(f"cannot read the plan file {plan_file}: {exc.strerror or exc}") from None
-    saved = load_plan(data.decode("utf-8", "replace"), source=str(plan_file))  # interim: the reader takes bytes soon
+    saved = load_plan(data, source=str(plan_file))
     if expect_checksum is not None and saved.checksum != expect_checksum.strip().lower().removeprefix("sha256:"):
         raise UnsafePlan(f"{plan_file} has checksum {saved.checksum}, not the expected {expect_checksum.strip()}")
     check_review(saved.plan, expect_review)

@@ -16,7 +16,7 @@ import click
 from reconciler.api.github import DEFAULT_GITHUB_API_URL, GitHub, find_marked_comment, upsert_comment
 from reconciler.cli.common import EXIT_ERROR, fail, handle_errors, run
 from reconciler.errors import ConfigError
-from reconciler.planfile import load_plan, review_fingerprint
+from reconciler.planfile import MAX_PLAN_BYTES, load_plan, review_fingerprint
 from reconciler.render_markdown import (
     GITHUB_LIMIT,
     PLAN_MARKER,
@@ -123,7 +123,7 @@ async def _reviewed(repo: str, pr: int | None, commit: str | None, author: str |
 @click.option(
     "--plan",
     "plan_file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     help="Render this plan file (reconciler plan --out) as the plan comment instead of --body-file.",
 )
 @click.option("--repo", metavar="OWNER/NAME", help="Repository (default: GITHUB_REPOSITORY).")
@@ -152,7 +152,7 @@ async def _reviewed(repo: str, pr: int | None, commit: str | None, author: str |
 @handle_errors
 def comment(
     body_file: IO[str] | None,
-    plan_file: IO[str] | None,
+    plan_file: IO[bytes] | None,
     repo: str | None,
     pr: int | None,
     kind: str,
@@ -180,7 +180,7 @@ def comment(
     if (body_file is None) == (plan_file is None):
         raise ConfigError("pass exactly one of --body-file FILE (or - for stdin) and --plan plan.json")
     if plan_file is not None:
-        saved = load_plan(plan_file.read(), source=plan_file.name)
+        saved = load_plan(plan_file.read(MAX_PLAN_BYTES + 1), source=plan_file.name)
         text = render_plan_markdown(
             saved.plan, review=review_fingerprint(saved.plan), checksum=saved.checksum, context=actions_context()
         )

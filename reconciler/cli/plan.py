@@ -149,7 +149,8 @@ def plan_command(
         out.write_text(dump_plan(plan, api_url=settings.api_url, created_at=created_at), encoding="utf-8")
     click.echo(render(plan, fmt, settings, created_at), nl=False)
     if out is not None and fmt != "json":
-        click.echo(f"Saved the plan to {out} (checksum {plan_checksum(plan)}).")
+        checksum = plan_checksum(plan, api_url=settings.api_url, created_at=created_at)
+        click.echo(f"Saved the plan to {out} (checksum {checksum}).")
     if plan.refused:
         return refuse(plan)
     return EXIT_CHANGES if detailed_exitcode and not plan.empty else EXIT_OK

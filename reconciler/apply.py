@@ -17,35 +17,26 @@ is safe to retry):
 * a delete whose outcome is unknown: re-read; 404 → done.
 * 401/403 abort the whole run.
 
-"Already applied" is decided from what the plan recorded (its canonical payloads), with no catalog read.
+"Already applied" is decided from what the plan recorded (the route model), with no catalog read.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
-from reconciler.api.errors import ApiError, Forbidden, NotFound, Unauthorized, VersionConflict
-from reconciler.diff import live_matches
+from reconciler import live
+from reconciler.diff import same
+from reconciler.errors import ApiError, Forbidden, NotFound, Unauthorized, VersionConflict, WireRefusal
 from reconciler.model import Action, Change, Plan
 from reconciler.outcome import ApplyReport, Outcome, RouteOutcome, outcome_of
-from reconciler.preflight import Check, State, check_create, get_or_none, preflight, same_name_routes
+from reconciler.preflight import Check, State, check_create, preflight, same_name_routes
 
 MAX_ROUNDS = 5  # write attempts per route after unknown outcomes; each is preceded by a re-read
 DEFAULT_CONCURRENCY = 8
 T = TypeVar("T")
-
-
-class AlertRouteApi(Protocol):
-    """The part of `reconciler.api.IncidentIO` that apply uses."""
-
-    async def get_alert_route(self, route_id: str) -> dict[str, Any]: ...
-    async def list_alert_routes(self) -> list[dict[str, Any]]: ...
-    async def create_alert_route(self, payload: Mapping[str, Any]) -> dict[str, Any]: ...
-    async def update_alert_route(self, route_id: str, payload: Mapping[str, Any]) -> dict[str, Any]: ...
-    async def delete_alert_route(self, route_id: str) -> None: ...
 
 
 class _Abort(Exception):
@@ -58,7 +49,7 @@ class _Abort(Exception):
 
 @dataclass
 class _Run:
-    api: AlertRouteApi
+    api: live.RoutesApi
     limit: asyncio.Semaphore
     on_outcome: Callable[[RouteOutcome], None] | None
     aborted: str = ""
@@ -67,7 +58,7 @@ class _Run:
 
 async def apply_plan(
     plan: Plan,
-    api: AlertRouteApi,
+    api: live.RoutesApi,
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_outcome: Callable[[RouteOutcome], None] | None = None,
@@ -134,7 +125,7 @@ async def _guarded(run: _Run, index: int, change: Change) -> RouteOutcome:
             except _Abort as abort:
                 run.aborted = f"{abort.error} (the run stopped)"
                 result = outcome_of(change, Outcome.FAILED, str(abort.error))
-            except ApiError as error:
+            except (ApiError, WireRefusal) as error:
                 result = outcome_of(change, Outcome.FAILED, str(error))
             result = replace(result, writes=run.writes[index])
     if run.on_outcome is not None:
@@ -168,10 +159,11 @@ async def _reading(call: Awaitable[T]) -> T:
 
 
 async def _create(run: _Run, index: int, change: Change) -> RouteOutcome:
+    assert change.desired is not None  # the plan reader guarantees it for creates
     for _ in range(MAX_ROUNDS):
         try:
-            created = await _write(run, index, run.api.create_alert_route(change.desired))
-            return outcome_of(change, Outcome.CREATED, route_id=str(created.get("id", "")))
+            created = await _write(run, index, live.create(run.api, change.desired))
+            return outcome_of(change, Outcome.CREATED, route_id=created.route_id)
         except ApiError as error:
             if not error.ambiguous:
                 raise
@@ -186,10 +178,10 @@ async def _create(run: _Run, index: int, change: Change) -> RouteOutcome:
 
 async def _update(run: _Run, index: int, change: Change) -> RouteOutcome:
     route_id, planned = change.route_id or "", change.live_version or 0  # the plan reader guarantees both
-    payload = {**change.desired, "version": planned + 1}
+    assert change.desired is not None
     for _ in range(MAX_ROUNDS):
         try:
-            await _write(run, index, run.api.update_alert_route(route_id, payload))
+            await _write(run, index, live.update(run.api, route_id, change.desired, planned + 1))
             return outcome_of(change, Outcome.UPDATED)
         except NotFound:
             return outcome_of(change, Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
@@ -199,11 +191,11 @@ async def _update(run: _Run, index: int, change: Change) -> RouteOutcome:
             if not error.ambiguous:
                 raise
             ambiguous = True
-        live = await _reading(get_or_none(run.api, route_id))
-        if live is None:
+        current = await _reading(live.read(run.api, route_id))
+        if current is None:
             return outcome_of(change, Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
-        version = live.get("version")
-        if live_matches(change.desired, live):
+        version = current.version
+        if same(change.desired, current.route):
             # Our own write went through (version + 1) or someone made the same edit: either way it is done.
             ours = ambiguous and version == planned + 1
             return outcome_of(change, Outcome.UPDATED if ours else Outcome.ALREADY_APPLIED)
@@ -218,21 +210,21 @@ async def _update(run: _Run, index: int, change: Change) -> RouteOutcome:
 async def _delete(run: _Run, index: int, change: Change) -> RouteOutcome:
     route_id = change.route_id or ""
     # The API does not version deletes: check the version right before, so a route edited since review survives.
-    live = await _reading(get_or_none(run.api, route_id))
-    if live is None:
+    current = await _reading(live.read(run.api, route_id))
+    if current is None:
         return outcome_of(change, Outcome.ALREADY_APPLIED, "already deleted")
-    if live.get("version") != change.live_version:
-        detail = f"live version is {live.get('version')}, the plan saw {change.live_version}; run plan again"
+    if current.version != change.live_version:
+        detail = f"live version is {current.version}, the plan saw {change.live_version}; run plan again"
         return outcome_of(change, Outcome.CHANGED_SINCE_PLAN, detail)
     for _ in range(MAX_ROUNDS):
         try:
-            await _write(run, index, run.api.delete_alert_route(route_id))
+            await _write(run, index, live.delete(run.api, route_id))
             return outcome_of(change, Outcome.DELETED)
         except NotFound:
             return outcome_of(change, Outcome.DELETED)
         except ApiError as error:
             if not error.ambiguous:
                 raise
-        if await _reading(get_or_none(run.api, route_id)) is None:
+        if await _reading(live.read(run.api, route_id)) is None:
             return outcome_of(change, Outcome.DELETED)
     return outcome_of(change, Outcome.FAILED, f"gave up after {MAX_ROUNDS} attempts")

@@ -1,6 +1,6 @@
 """Step 5, diff: what differs between a desired and a live route, in the file format a reviewer reads.
 
-Pure: no I/O. Two routes are in sync exactly when their canonical payloads are equal. Otherwise deepdiff compares
+Pure: no I/O. Two routes are in sync exactly when their models are equal (`same`). Otherwise deepdiff compares
 the two routes written as files (names, defaults spelled out), and each difference it finds is reported at a readable
 depth: into mappings and into lists of mappings of the same length (`alert_sources[0].conditions[0]`), but a list of
 scalars (`values`), a list whose length changed, or a value that changed type is reported whole.
@@ -8,15 +8,15 @@ scalars (`values`), a list whose length changed, or a value that changed type is
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.document import full_document
+from reconciler.files.encode import encode
 from reconciler.model import Catalog, FieldChange
-from reconciler.normalize import canonicalize
+from reconciler.route import Route, freeze, thaw, to_json
 
 _MISSING = object()
 Path = tuple[str | int, ...]
@@ -84,47 +84,42 @@ def _order(document: Mapping[str, Any]) -> Any:
     return key
 
 
-def _assume_unreported(want: Mapping[str, Any], have: dict[str, Any]) -> dict[str, Any]:
-    """`have`, taking the desired `cast`/`concatenate` options as live where the live route lacks them.
+def _assume_unreported(desired: Route, live: Route) -> Route:
+    """`live`, taking the desired `cast`/`concatenate` options as live where the live route lacks them.
 
-    v2 responses never carry these options, so without this a route using them would differ on every plan.
+    Responses of neither API version carry these options, so without this a route using them would differ on every
+    plan.
     """
-    out = have
-    for i, (mine, theirs) in enumerate(zip(want["expressions"], have["expressions"], strict=False)):
-        for j, (wanted, held) in enumerate(zip(mine["operations"], theirs["operations"], strict=False)):
-            for key in ("cast", "concatenate"):
-                if wanted["operation_type"] == held["operation_type"] and key in wanted and key not in held:
-                    if out is have:
-                        out = copy.deepcopy(have)
-                    out["expressions"][i]["operations"][j][key] = wanted[key]
-    return out
+    expressions = list(live.expressions)
+    for i, (mine, theirs) in enumerate(zip(desired.expressions, live.expressions, strict=False)):
+        operations = list(theirs.operations)
+        for j, (wanted, held) in enumerate(zip(mine.operations, theirs.operations, strict=False)):
+            want, have = thaw(wanted), thaw(held)
+            missing = {key: want[key] for key in ("cast", "concatenate") if key in want and key not in have}
+            if missing and want.get("operation_type") == have.get("operation_type"):
+                operations[j] = freeze({**have, **missing})
+        if operations != list(theirs.operations):
+            expressions[i] = replace(theirs, operations=tuple(operations))
+    if expressions == list(live.expressions):
+        return live
+    return replace(live, expressions=tuple(expressions))
 
 
-def live_matches(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
-    """Whether a live route, as the API returns it, already holds the canonical `desired` payload.
-
-    Needs no catalog: the server stores conditions already rewritten (`contains_one_of`), and `desired` was
-    rewritten the same way when it was resolved, so only the response's labels and echoes have to go.
-    """
-    if not isinstance(desired, Mapping) or not isinstance(desired.get("expressions"), list):
-        return False
-    have = _assume_unreported(desired, canonicalize(live, Catalog()))
-    return bool(have == desired)
+def same(desired: Route, live: Route) -> bool:
+    """Whether `live` already holds `desired`: the definition of "in sync" and of "already applied"."""
+    return desired == live or desired == _assume_unreported(desired, live)
 
 
-def diff_payloads(desired: Mapping[str, Any], live: Mapping[str, Any], catalog: Catalog) -> tuple[FieldChange, ...]:
+def diff_routes(desired: Route, live: Route, catalog: Catalog) -> tuple[FieldChange, ...]:
     """The fields that differ (`old` live, `new` desired, file format with names); empty exactly when in sync."""
-    if desired == live:  # equal inputs canonicalize equally: skip the work for the common, in-sync case
+    if same(desired, live):
         return ()
-    want = canonicalize(desired, catalog)
-    have = _assume_unreported(want, canonicalize(live, catalog))
-    if want == have:  # the common case, and the definition of "in sync"
-        return ()
-    new_doc, old_doc = full_document(want, catalog), full_document(have, catalog)
+    live = _assume_unreported(desired, live)
+    new_doc, old_doc = encode(desired, catalog, full=True), encode(live, catalog, full=True)
     paths = _changed_paths(old_doc, new_doc)
     if not paths:
-        # Two payloads that only differ in ids the catalog cannot tell apart: show the payload fields themselves.
-        old_doc, new_doc = have, want
-        paths = _changed_paths(have, want)
+        # Two routes that only differ in ids the catalog cannot tell apart: show the model's fields themselves.
+        old_doc, new_doc = to_json(live), to_json(desired)
+        paths = _changed_paths(old_doc, new_doc)
     ordered = sorted(paths, key=_order({**new_doc, **old_doc}))
     return tuple(FieldChange(path=format_field(p) or "$", old=_at(old_doc, p), new=_at(new_doc, p)) for p in ordered)

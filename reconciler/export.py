@@ -17,11 +17,10 @@ from typing import Any
 
 import yaml
 
-from reconciler.document import to_document
 from reconciler.errors import ConfigError
+from reconciler.files.encode import encode
 from reconciler.load import dump_route
-from reconciler.model import Catalog
-from reconciler.normalize import canonical_live
+from reconciler.model import Catalog, LiveRoute
 
 MAX_SLUG = 100
 _RESERVED = {"con", "prn", "aux", "nul", "clock$"} | {f"{p}{n}" for p in ("com", "lpt") for n in range(10)}
@@ -114,10 +113,12 @@ CHANNELS_STEM = "channels"
 
 
 def slack_channel_labels(live: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """`{"#alerts": "C07ALERTS01"}` from the labels the API puts on Slack channel bindings of live routes."""
+    """`{"#alerts": "C07ALERTS01"}` from the labels the API puts on Slack channel bindings of live routes (as the
+    API returns them: v2 `channel_config`, v3 `message_config.destinations`)."""
     found: dict[str, str] = {}
     for route in live:
-        for config in route.get("channel_config") or []:
+        destinations = (route.get("message_config") or {}).get("destinations") or route.get("channel_config") or []
+        for config in destinations:
             binding = ((config or {}).get("slack_targets") or {}).get("binding") or {}
             values = list(binding.get("array_value") or []) + ([binding["value"]] if binding.get("value") else [])
             for value in values:
@@ -127,17 +128,13 @@ def slack_channel_labels(live: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def export_files(live: Sequence[Mapping[str, Any]], catalog: Catalog) -> dict[str, str]:
+def export_files(live: Sequence[LiveRoute], catalog: Catalog) -> dict[str, str]:
     """`{file name: route file text}` for every live route, in the file format with names and a pinned id."""
-    stems = unique_stems(live, taken=[CHANNELS_STEM])
-    files: dict[str, str] = {}
-    for route in live:
-        route_id = str(route["id"])
-        document = to_document(
-            canonical_live(route, catalog), catalog, name=str(route.get("name", "")), route_id=route_id
-        )
-        files[f"{stems[route_id]}.yaml"] = dump_route(document)
-    return files
+    stems = unique_stems([{"id": r.route_id, "name": r.name} for r in live], taken=[CHANNELS_STEM])
+    return {
+        f"{stems[route.route_id]}.yaml": dump_route(encode(route.route, catalog, route_id=route.route_id))
+        for route in live
+    }
 
 
 def channels_text(channels: Mapping[str, str]) -> str:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.errors import Problem
+from reconciler.route import Route
 
 JSON = Any  # a value made of dict, list, str, int, float, bool and None
 
@@ -76,8 +77,8 @@ class FieldChange:
 class Change:
     """One route to create, update or delete.
 
-    `desired`/`live` are canonical API payloads (ids); `desired_doc`/`live_doc` are the same routes in the file
-    format (names), for people. `live_version` is the version the change was computed against: apply writes
+    `desired`/`live` are the route model (ids); `desired_doc`/`live_doc` are the same routes in the file format
+    (names), for people. `live_version` is the version the change was computed against: apply writes
     `live_version + 1` and nothing else.
     """
 
@@ -86,8 +87,8 @@ class Change:
     route_id: str | None = None
     live_version: int | None = None
     source: str | None = None  # the route file, for creates and updates
-    desired: JSON = None
-    live: JSON = None
+    desired: Route | None = None
+    live: Route | None = None
     desired_doc: JSON = None
     live_doc: JSON = None
     fields: tuple[FieldChange, ...] = ()
@@ -97,6 +98,20 @@ class Change:
     @property
     def sort_key(self) -> tuple[int, str, str]:
         return (self.action.order, self.name, self.route_id or "")
+
+
+@dataclass(frozen=True)
+class LiveRoute:
+    """A route as incident.io holds it: its id and version, the model, and the API version it was read through."""
+
+    route_id: str
+    version: int | None
+    route: Route
+    api_version: str = "v3"
+
+    @property
+    def name(self) -> str:
+        return self.route.name
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,7 @@ class Plan:
     snapshot: Mapping[str, int | None] = field(default_factory=dict)
     refusals: tuple[str, ...] = ()
     limits: SafetyLimits = field(default_factory=SafetyLimits)
+    api_version: str = "v3"  # the alert-route API live was read through, and the plan is written through
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)

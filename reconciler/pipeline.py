@@ -1,22 +1,24 @@
 """The pipeline in one place: route files and the live API in, a plan out.
 
-load → validate → fetch (catalog and live routes) → resolve → diff → plan. `plan`, `apply` and `drift` call
-`build_plan_from_repo`; `restore` calls `desired_from_backup` + `build_plan` instead of reading route files.
+load → validate → fetch (catalog and live routes) → decode (names → ids) → diff → plan. `plan`, `apply` and
+`drift` call `build_plan_from_repo`; `restore` calls `desired_from_backup` + `build_plan` instead of reading files.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from reconciler import live
+from reconciler.api import IncidentIO
 from reconciler.errors import InputError, Problem
-from reconciler.fetch import both, read_catalog, read_live_routes
+from reconciler.fetch import both, read_catalog
+from reconciler.files.decode import decode_routes
 from reconciler.load import collect_routes, load_channel_map, load_routes, load_schema
-from reconciler.model import Catalog, Plan, SafetyLimits
+from reconciler.model import Catalog, LiveRoute, Plan, SafetyLimits
 from reconciler.plan import build_plan
-from reconciler.resolve import resolve_routes
 from reconciler.validate import validate_docs
 
 
@@ -47,7 +49,7 @@ def protected_routes(routes_dir: Path | None) -> set[str]:
 
 
 async def build_plan_from_repo(
-    api: Any,
+    api: IncidentIO,
     routes_dir: Path,
     *,
     schema_path: Path | None = None,
@@ -67,7 +69,7 @@ async def build_plan_from_repo(
     # Reading incident.io is mostly waiting on the network, checking files is CPU work, and neither needs the other:
     # start the reads, check the files in a worker thread meanwhile, and stop the reads if the files are invalid.
     reading = asyncio.ensure_future(
-        both(read_catalog(api, slack_channels=channels), read_live(api, on_progress=on_progress))
+        both(read_catalog(api, slack_channels=channels), live.read_all(api, on_progress=on_progress))
     )
     try:
         docs = await asyncio.to_thread(check_routes, routes_dir, channels, schema_path=schema_path)
@@ -76,20 +78,15 @@ async def build_plan_from_repo(
         reading.cancel()
         await asyncio.gather(reading, return_exceptions=True)
         raise
-    catalog, live = await reading
-    desired = resolve_routes(docs, catalog)
-    plan = build_plan(desired, live, catalog, prune=prune, force=force, protected=protected, limits=limits)
+    catalog, current = await reading
+    desired = decode_routes(docs, catalog)
+    version = await live.version_of(api)
+    plan = build_plan(
+        desired, current, catalog, prune=prune, force=force, protected=protected, limits=limits, api_version=version
+    )
     return plan, catalog
 
 
-async def read_live(api: Any, *, on_progress: Callable[[int, int], None] | None = None) -> Sequence[dict[str, Any]]:
-    """Every live route in full, reporting progress through the client while it reads."""
-    previous = getattr(api, "on_progress", None)
-    if on_progress is not None:
-        api.on_progress = on_progress
-    try:
-        routes: Sequence[dict[str, Any]] = await read_live_routes(api)
-    finally:
-        if on_progress is not None:
-            api.on_progress = previous
-    return routes
+async def read_live(api: live.RoutesApi, *, on_progress: Callable[[int, int], None] | None = None) -> list[LiveRoute]:
+    """Every live route in the model, reporting progress while it reads."""
+    return await live.read_all(api, on_progress=on_progress)

@@ -8,31 +8,34 @@ be shown to the people who must decide, but apply never carries it out.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from reconciler.diff import diff_payloads
-from reconciler.document import to_document
+from reconciler.diff import diff_routes
 from reconciler.errors import InputError, Location, Problem
-from reconciler.model import Action, Catalog, Change, LiveRouteSummary, Plan, SafetyLimits, name_key
-from reconciler.normalize import canonical_live
+from reconciler.files.encode import encode
+from reconciler.model import Action, Catalog, Change, LiveRoute, LiveRouteSummary, Plan, SafetyLimits, name_key
+from reconciler.wire import refusal
 
 if TYPE_CHECKING:
-    from reconciler.resolve import DesiredRoute
+    from reconciler.files.decode import DesiredRoute
 
 
 def build_plan(
     desired: Sequence[DesiredRoute],
-    live: Sequence[Mapping[str, Any]],
+    live: Sequence[LiveRoute],
     catalog: Catalog,
     *,
     prune: bool = False,
     force: bool = False,
     protected: Collection[str] = (),
     limits: SafetyLimits | None = None,
+    api_version: str = "v3",
 ) -> Plan:
-    """The changes that make `live` (full `AlertRouteV2` objects) equal `desired`.
+    """The changes that make `live` equal `desired`, to be written through the `api_version` alert-route API.
+
+    A create or update that `api_version` cannot carry whole (a v3-only setting through v2) is refused, never sent.
 
     `protected` holds names or ids of routes that must never be deleted (besides those whose file says
     `protect: true`), typically the protected routes of the base branch (`--protected-from`), so that removing a
@@ -41,11 +44,11 @@ def build_plan(
     """
     limits = limits or SafetyLimits()
     _check_unique(desired)
-    live_sorted = sorted(live, key=lambda r: (str(r.get("name", "")), str(r.get("id", ""))))
-    by_id = {str(r["id"]): r for r in live_sorted}
+    live_sorted = sorted(live, key=lambda r: (r.name, r.route_id))
+    by_id = {r.route_id: r for r in live_sorted}
     warnings: list[Problem] = []
-    claimed: dict[str, Mapping[str, Any]] = {}  # route id -> live route, per desired name
-    matches: list[tuple[DesiredRoute, Mapping[str, Any] | None]] = []
+    claimed: dict[str, LiveRoute] = {}  # route id -> live route, per desired name
+    matches: list[tuple[DesiredRoute, LiveRoute | None]] = []
 
     # Pinned ids first, so that a renamed (pinned) route is never taken by another file through its old name.
     unpinned: list[DesiredRoute] = []
@@ -61,57 +64,57 @@ def build_plan(
             unpinned.append(route)
     for route in unpinned:
         # The exact name first; then the name as people read it (case, width, spaces), so a file never gets a twin.
-        candidates = [r for r in live_sorted if r.get("name") == route.name and str(r["id"]) not in claimed]
+        candidates = [r for r in live_sorted if r.name == route.name and r.route_id not in claimed]
         if not candidates:
             key = name_key(route.name)
-            candidates = [
-                r for r in live_sorted if name_key(str(r.get("name", ""))) == key and str(r["id"]) not in claimed
-            ]
+            candidates = [r for r in live_sorted if name_key(r.name) == key and r.route_id not in claimed]
         if len(candidates) > 1:
-            ids = ", ".join(str(r["id"]) for r in candidates)
+            ids = ", ".join(r.route_id for r in candidates)
             warnings.append(
                 _warning(route, f"{len(candidates)} live routes are named {route.name!r} ({ids}); using the first")
             )
         match = candidates[0] if candidates else None
         if match is not None:
-            claimed[str(match["id"])] = match
+            claimed[match.route_id] = match
         matches.append((route, match))
 
     changes: list[Change] = []
     in_sync = 0
     for route, match in matches:
+        unwritable = refusal(route.route, api_version)  # type: ignore[arg-type]
+        refused = f"cannot write {route.name!r} through the {api_version} API: {unwritable}" if unwritable else ""
         if match is None:
             changes.append(
                 Change(
                     action=Action.CREATE,
                     name=route.name,
                     source=route.source,
-                    desired=route.payload,
-                    desired_doc=to_document(route.payload, catalog, name=route.name, route_id=route.pinned_id),
+                    desired=route.route,
+                    desired_doc=encode(route.route, catalog, route_id=route.pinned_id),
                     protected=route.protect,
+                    refused=refused,
                 )
             )
             continue
-        live_payload = canonical_live(match, catalog)
-        fields = diff_payloads(route.payload, live_payload, catalog)
+        fields = diff_routes(route.route, match.route, catalog)
         if not fields:
             in_sync += 1
             continue
-        route_id = str(match["id"])
         # Both sides rendered by one function, so the reviewer's diff shows changes, not how the file was written.
         changes.append(
             Change(
                 action=Action.UPDATE,
                 name=route.name,
-                route_id=route_id,
-                live_version=_version(match),
+                route_id=match.route_id,
+                live_version=match.version,
                 source=route.source,
-                desired=route.payload,
-                live=live_payload,
-                desired_doc=to_document(route.payload, catalog, name=route.name, route_id=route_id),
-                live_doc=to_document(live_payload, catalog, name=str(match.get("name", "")), route_id=route_id),
+                desired=route.route,
+                live=match.route,
+                desired_doc=encode(route.route, catalog, route_id=match.route_id),
+                live_doc=encode(match.route, catalog, route_id=match.route_id),
                 fields=fields,
                 protected=route.protect,
+                refused=refused,
             )
         )
 
@@ -123,25 +126,23 @@ def build_plan(
                 protected_keys.add(route.pinned_id)
     unmanaged: list[LiveRouteSummary] = []
     for route_live in live_sorted:
-        route_id = str(route_live["id"])
+        route_id, name = route_live.route_id, route_live.name
         if route_id in claimed:
             continue
-        name = str(route_live.get("name", ""))
         if not prune:
-            unmanaged.append(LiveRouteSummary(route_id=route_id, name=name, version=_version(route_live)))
+            unmanaged.append(LiveRouteSummary(route_id=route_id, name=name, version=route_live.version))
             continue
         refused = ""
         if route_id in protected_keys or name in protected_keys:
             refused = f"refusing to delete protected route {name!r} ({route_id}): it is marked protect: true"
-        live_payload = canonical_live(route_live, catalog)
         changes.append(
             Change(
                 action=Action.DELETE,
                 name=name,
                 route_id=route_id,
-                live_version=_version(route_live),
-                live=live_payload,
-                live_doc=to_document(live_payload, catalog, name=name, route_id=route_id),
+                live_version=route_live.version,
+                live=route_live.route,
+                live_doc=encode(route_live.route, catalog, route_id=route_id),
                 protected=bool(refused),
                 refused=refused,
             )
@@ -153,8 +154,9 @@ def build_plan(
         in_sync=in_sync,
         live_count=len(live),
         warnings=tuple(warnings),
-        snapshot={str(r["id"]): _version(r) for r in live_sorted},
+        snapshot={r.route_id: r.version for r in live_sorted},
         limits=limits,
+        api_version=api_version,
     )
     if force:
         return plan
@@ -202,11 +204,6 @@ def _check_unique(desired: Sequence[DesiredRoute]) -> None:
             ids.setdefault(route.pinned_id, route)
     if problems:
         raise InputError(problems)
-
-
-def _version(route: Mapping[str, Any]) -> int | None:
-    version = route.get("version")
-    return version if isinstance(version, int) else None
 
 
 def _problem(route: DesiredRoute, message: str) -> Problem:

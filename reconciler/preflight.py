@@ -13,22 +13,14 @@ routes (names compare as people read them, `model.name_key`). Each change is the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
 
-from reconciler.api.errors import NotFound
+from reconciler import live
 from reconciler.api.tasks import gather_all
-from reconciler.diff import live_matches
-from reconciler.model import Action, Change, Plan, name_key
-
-
-class RouteReader(Protocol):
-    """The reads preflight needs (`reconciler.api.IncidentIO` has them)."""
-
-    async def get_alert_route(self, route_id: str) -> dict[str, Any]: ...
-    async def list_alert_routes(self) -> list[dict[str, Any]]: ...
+from reconciler.diff import same
+from reconciler.model import Action, Change, LiveRoute, Plan, name_key
 
 
 class State(StrEnum):
@@ -47,76 +39,66 @@ class Check:
     route_id: str | None = None
 
 
-async def get_or_none(api: RouteReader, route_id: str) -> dict[str, Any] | None:
-    """A live route, or None when it is gone."""
-    try:
-        return await api.get_alert_route(route_id)
-    except NotFound:
-        return None
-
-
-async def same_name_routes(api: RouteReader, name: str) -> list[dict[str, Any]]:
+async def same_name_routes(api: live.RoutesApi, name: str) -> list[LiveRoute]:
     """Every live route (in full) whose name reads as `name` does."""
     key = name_key(name)
-    slim = await api.list_alert_routes()
+    slim = await live.list_slim(api)
     found = await gather_all(
-        *(get_or_none(api, str(item["id"])) for item in slim if name_key(str(item.get("name", ""))) == key)
+        *(live.read(api, str(item["id"])) for item in slim if name_key(str(item.get("name", ""))) == key)
     )
     return [route for route in found if route is not None]
 
 
-def _check_update(change: Change, live: Mapping[str, Any] | None) -> Check:
-    if live is None:
+def _check_update(change: Change, current: LiveRoute | None) -> Check:
+    if current is None:
         return Check(State.STALE, "the route was deleted since the plan")
-    version = live.get("version")
-    if version == change.live_version:
+    if current.version == change.live_version:
         return Check(State.PENDING)
-    if live_matches(change.desired, live):
+    if change.desired is not None and same(change.desired, current.route):
         return Check(State.DONE)
-    return Check(State.STALE, f"live version is {version}, the plan saw {change.live_version}; run plan again")
+    return Check(State.STALE, f"live version is {current.version}, the plan saw {change.live_version}; run plan again")
 
 
-def _check_delete(change: Change, live: Mapping[str, Any] | None) -> Check:
-    if live is None:
+def _check_delete(change: Change, current: LiveRoute | None) -> Check:
+    if current is None:
         return Check(State.DONE, "already deleted")
-    version = live.get("version")
-    if version == change.live_version:
+    if current.version == change.live_version:
         return Check(State.PENDING)
-    return Check(State.STALE, f"live version is {version}, the plan saw {change.live_version}; run plan again")
+    return Check(State.STALE, f"live version is {current.version}, the plan saw {change.live_version}; run plan again")
 
 
-def check_create(change: Change, same_name: Sequence[Mapping[str, Any]], moving: set[str]) -> Check:
+def check_create(change: Change, same_name: Sequence[LiveRoute], moving: set[str]) -> Check:
     """A create is done when a live route with its name already holds its content; a conflict when one holds other.
 
     `moving` holds the ids of live routes this plan renames or deletes: the plan saw them and moves them away.
     """
-    others = [route for route in same_name if str(route.get("id")) not in moving]
+    others = [route for route in same_name if route.route_id not in moving]
     if not others:
         return Check(State.PENDING)
     for route in others:
-        if live_matches(change.desired, route):
-            return Check(State.DONE, route_id=str(route["id"]))
-    ids = ", ".join(str(route["id"]) for route in others)
+        if change.desired is not None and same(change.desired, route.route):
+            return Check(State.DONE, route_id=route.route_id)
+    ids = ", ".join(route.route_id for route in others)
     return Check(State.CONFLICT, f"a live route named {change.name!r} appeared since the plan ({ids}); not created")
 
 
-async def preflight(plan: Plan, api: RouteReader) -> list[Check]:
+async def preflight(plan: Plan, api: live.RoutesApi) -> list[Check]:
     """One `Check` per change of `plan`, in plan order, from a fresh read of what the plan touches."""
     touched = [c.route_id for c in plan.changes if c.action is not Action.CREATE and c.route_id]
-    lives = dict(zip(touched, await gather_all(*(get_or_none(api, i) for i in touched)), strict=True))
+    lives = dict(zip(touched, await gather_all(*(live.read(api, i) for i in touched)), strict=True))
     creates = [c for c in plan.changes if c.action is Action.CREATE]
-    by_key: dict[str, list[dict[str, Any]]] = {}
+    by_key: dict[str, list[LiveRoute]] = {}
     if creates:
         keys = {name_key(c.name) for c in creates}
-        slim = [item for item in await api.list_alert_routes() if name_key(str(item.get("name", ""))) in keys]
-        found = await gather_all(*(get_or_none(api, str(item["id"])) for item in slim))
+        slim = [item for item in await live.list_slim(api) if name_key(str(item.get("name", ""))) in keys]
+        found = await gather_all(*(live.read(api, str(item["id"])) for item in slim))
         for route in found:
             if route is not None:
-                by_key.setdefault(name_key(str(route.get("name", ""))), []).append(route)
+                by_key.setdefault(name_key(route.name), []).append(route)
     moving = {
         c.route_id
         for c in plan.changes
-        if c.route_id and (c.action is Action.DELETE or name_key(c.name) != name_key(str((c.live or {}).get("name"))))
+        if c.route_id and (c.action is Action.DELETE or c.live is None or name_key(c.name) != name_key(c.live.name))
     }
     checks = []
     for change in plan.changes:

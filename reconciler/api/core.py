@@ -200,9 +200,17 @@ class ApiCore:
     ) -> AsyncIterator[list[Any]]:
         """Follow the `after` cursor, yielding each non-empty page's items in order."""
         query = {**(params or {}), "page_size": page_size}
+        body = await self.request("GET", path, params=query)
+        async for page in self.pages_from(body, path, item_key, page_size, params=params):
+            yield page
+
+    async def pages_from(
+        self, body: Any, path: str, item_key: str, page_size: int, *, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[list[Any]]:
+        """The pages of a list whose first page's `body` is already here: yield it, then follow the cursor."""
+        query = {**(params or {}), "page_size": page_size}
         seen: set[str] = set()
         while True:
-            body = await self.request("GET", path, params=query)
             items = expect(body, item_key, "GET", path)
             if not isinstance(items, list):
                 raise ApiError(f"incident.io answered GET {path} with an unexpected body", method="GET", path=path)
@@ -217,6 +225,7 @@ class ApiCore:
                 raise ApiError(f"incident.io repeated a page cursor for GET {path}", method="GET", path=path)
             seen.add(after)
             query["after"] = after
+            body = await self.request("GET", path, params=query)
 
     async def paginate(
         self, path: str, item_key: str, *, page_size: int, params: Mapping[str, Any] | None = None

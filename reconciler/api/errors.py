@@ -1,7 +1,8 @@
-"""HTTP failures of the incident.io API as exceptions that say what went wrong and what to do.
+"""HTTP error responses of the incident.io API → the exceptions of `reconciler.errors`, worded for people.
 
 Every message names the request (``GET /v2/alert_routes``) and speaks the user's language; none ever contains the
-API key (the client scrubs any text taken from a response or an httpx exception before it gets here). The tree:
+API key (the client scrubs any text taken from a response or an httpx exception before it gets here). The classes
+live in `reconciler.errors` (importable without the HTTP client) and are re-exported here:
 
 * ReconcilerError                      (reconciler.errors)
   x ApiError                           method, path, status, code, field, request_id
@@ -21,101 +22,37 @@ been committed: apply must re-read before deciding whether to retry it, never bl
 
 from __future__ import annotations
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import (
+    SAFE_METHODS,
+    ApiError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ReadOnlyViolation,
+    ServerError,
+    TransportFailure,
+    Unauthorized,
+    ValidationFailed,
+    VersionConflict,
+)
+
+__all__ = [
+    "SAFE_METHODS",
+    "ApiError",
+    "Forbidden",
+    "NotFound",
+    "RateLimited",
+    "ReadOnlyViolation",
+    "ServerError",
+    "TransportFailure",
+    "Unauthorized",
+    "ValidationFailed",
+    "VersionConflict",
+    "describe",
+]
 
 STATUS_PAGE = "https://status.incident.io"
 KEYS_HELP = "create a new one in incident.io under Settings > API keys"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class ApiError(ReconcilerError):
-    """An incident.io API request failed; `status` is 0 when no response arrived."""
-
-    retryable_for_writes = False
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str,
-        path: str,
-        status: int = 0,
-        code: str | None = None,
-        field: str | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        self.method = method.upper()
-        self.path = path
-        self.status = status
-        self.code = code
-        self.field = field
-        self.request_id = request_id
-        self.message = message
-        super().__init__(message)
-
-    @property
-    def request(self) -> str:
-        """`GET /v2/alert_routes`, for messages."""
-        return f"{self.method} {self.path}"
-
-    @property
-    def ambiguous(self) -> bool:
-        """True when a write may have been committed although it failed: re-read before retrying."""
-        return False
-
-    def __repr__(self) -> str:
-        name = type(self).__name__
-        return f"{name}(method={self.method!r}, path={self.path!r}, status={self.status}, code={self.code!r})"
-
-
-class Unauthorized(ApiError):
-    """401: the key is missing, invalid or revoked."""
-
-
-class Forbidden(ApiError):
-    """403: the key is valid but lacks the scope this request needs."""
-
-
-class NotFound(ApiError):
-    """404: no such object (for alert routes: deleted, or never existed)."""
-
-
-class VersionConflict(ApiError):
-    """The API rejected a write's `version`: the object changed since it was read."""
-
-
-class ValidationFailed(ApiError):
-    """400/422: the API rejected the request's content; `field` names the offending field when the API did."""
-
-
-class RateLimited(ApiError):
-    """429: too many requests; `retry_after` is the wait the server asked for, in seconds (None if unknown)."""
-
-    retry_after: float | None = None
-
-
-class ServerError(ApiError):
-    """5xx: incident.io failed; for a write the outcome is unknown."""
-
-    @property
-    def ambiguous(self) -> bool:
-        return self.method not in SAFE_METHODS
-
-
-class TransportFailure(ApiError):
-    """No HTTP response: connection refused, timeout, reset. `sent` says whether the request may have arrived."""
-
-    def __init__(self, message: str, *, sent: bool, method: str, path: str) -> None:
-        super().__init__(message, method=method, path=path, status=0)
-        self.sent = sent
-
-    @property
-    def ambiguous(self) -> bool:
-        return self.sent and self.method not in SAFE_METHODS
-
-
-class ReadOnlyViolation(ApiError):
-    """A write was attempted on a read-only client (plan, drift); nothing was sent."""
 
 
 def describe(

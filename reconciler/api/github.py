@@ -14,20 +14,12 @@ from typing import Any
 import httpx
 
 from reconciler.credentials import credential_problem, secret_forms
-from reconciler.errors import ReconcilerError
+from reconciler.errors import GitHubError
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 _REPO_RE = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _SHA_RE = re.compile(r"[0-9a-f]{7,40}")
 MAX_PAGES = 50  # 5,000 comments or issues: far more than a PR or a label should hold
-
-
-class GitHubError(ReconcilerError):
-    """A GitHub API request failed; `status` is 0 when no response arrived."""
-
-    def __init__(self, message: str, *, method: str, path: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.method, self.path, self.status = method, path, status
 
 
 def check_repo(repo: str) -> str:

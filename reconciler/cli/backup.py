@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from reconciler.apply import apply_plan
-from reconciler.backup import backup_files, default_backup_dir, desired_from_backup, read_backup
+from reconciler.backup import backup_api_version, backup_files, default_backup_dir, desired_from_backup, read_backup
 from reconciler.cli.apply import DEFAULT_LOCK_TIMEOUT, finish
 from reconciler.cli.common import (
     EXIT_ERROR,
@@ -26,6 +26,7 @@ from reconciler.cli.plan import progress, refuse
 from reconciler.errors import ConfigError
 from reconciler.export import write_files
 from reconciler.fetch import read_catalog
+from reconciler.live import version_of
 from reconciler.lock import apply_lock
 from reconciler.model import Plan
 from reconciler.outcome import ApplyReport
@@ -34,10 +35,12 @@ from reconciler.plan import build_plan
 from reconciler.render import render_plan_text
 
 
-async def read_routes(settings: ApiSettings) -> Any:
+async def read_routes(settings: ApiSettings) -> tuple[list[dict[str, Any]], str]:
+    """Every live route raw, as the API returns it, and the API version it was read through."""
     async with open_client(settings, read_only=True) as api:
         with progress("Reading live routes") as on_progress:
-            return await read_live(api, on_progress=on_progress)
+            routes: list[dict[str, Any]] = await api.read_all_alert_routes(on_progress=on_progress)
+        return routes, api.route_version
 
 
 @click.command("backup")
@@ -53,8 +56,9 @@ def backup_command(folder: Path | None, api_url: str, emulator: bool) -> int:
     settings = api_settings(api_url, emulator)
     now = datetime.now(UTC)
     target = folder if folder is not None else default_backup_dir(now)
-    live = run(read_routes(settings))
-    files = backup_files(live, api_url=settings.api_url, created_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    live, version = run(read_routes(settings))
+    created_at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    files = backup_files(live, api_url=settings.api_url, api_version=version, created_at=created_at)
     write_files(target, files, overwrite=False)
     noun = "route" if len(live) == 1 else "routes"
     click.echo(f"Backed up {len(live)} {noun} to {target}.")
@@ -65,12 +69,14 @@ async def restore_plan(
     settings: ApiSettings, folder: Path, routes: Any, *, prune: bool, force: bool, yes: bool
 ) -> tuple[Plan, ApplyReport | None]:
     with apply_lock(settings.api_url, timeout=DEFAULT_LOCK_TIMEOUT):
-        async with open_client(settings) as api:
+        # Back through the version the backup was read with, so nothing it holds is lost on the way.
+        async with open_client(settings, api_version=backup_api_version(routes)) as api:
             with progress("Reading live routes") as on_progress:
                 live = await read_live(api, on_progress=on_progress)
             catalog = await read_catalog(api, slack_channels={})
-            desired = desired_from_backup(routes, catalog, folder)
-            plan = build_plan(desired, live, catalog, prune=prune, force=force)
+            desired = desired_from_backup(routes, folder)
+            version = await version_of(api)
+            plan = build_plan(desired, live, catalog, prune=prune, force=force, api_version=version)
             if plan.empty:
                 return plan, None  # said once by the caller, in the backup's terms
             click.echo(render_plan_text(plan), nl=False)

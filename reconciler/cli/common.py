@@ -26,6 +26,9 @@ from reconciler.model import SafetyLimits
 DEFAULT_API_URL = "https://api.incident.io"
 API_KEY_ENV = "INCIDENT_IO_API_KEY"
 API_URL_ENV = "INCIDENT_IO_API_URL"
+API_VERSION_ENV = "INCIDENT_IO_API_VERSION"
+API_VERSION_META = "reconciler.api_version"
+DEFAULT_API_VERSION = "v2"  # interim: "auto" once the emulator speaks v3
 EMULATOR_URL = "http://emulator.invalid"
 EMULATOR_DEFAULT_KEY = "example-admin"  # a published example key of the emulator, not a secret
 
@@ -47,6 +50,7 @@ class ApiSettings:
     api_url: str
     api_key: str = field(repr=False)  # never in a repr, a log line or a traceback's locals display
     emulator: bool
+    api_version: str = DEFAULT_API_VERSION  # alert routes through "v3", "v2", or "auto" (v3, else v2)
 
 
 class ReconcilerGroup(click.Group):
@@ -78,8 +82,24 @@ def usage_exit_code() -> Iterator[None]:
         raise
 
 
+def _keep_api_version(ctx: click.Context, _param: click.Parameter, value: str) -> None:
+    ctx.meta[API_VERSION_META] = value
+
+
 def api_options(func: Callable[P, T]) -> Callable[P, T]:
-    """Add --api-url and --emulator to a command; it receives them as `api_url` and `emulator`."""
+    """Add --api-url, --emulator and --api-version to a command; it receives the first two as `api_url` and
+    `emulator`, and `api_settings` picks up the third."""
+    func = click.option(
+        "--api-version",
+        type=click.Choice(["auto", "v3", "v2"]),
+        envvar=API_VERSION_ENV,
+        default=DEFAULT_API_VERSION,
+        show_default=True,
+        expose_value=False,
+        callback=_keep_api_version,
+        help="Alert-route API: v3 (current), v2, or auto: v3 unless the organisation has not migrated to it "
+        f"(env {API_VERSION_ENV}).",
+    )(func)
     func = click.option(
         "--emulator",
         is_flag=True,
@@ -195,16 +215,21 @@ def api_settings(api_url: str, emulator: bool) -> ApiSettings:
     if problem is not None:
         # Say what is wrong with the key, never the key: a pasted key may be a real one with a stray character.
         raise ConfigError(f"{API_KEY_ENV} is not a usable API key: {problem}")
+    context = click.get_current_context(silent=True)
+    version = str(context.meta.get(API_VERSION_META, DEFAULT_API_VERSION)) if context else DEFAULT_API_VERSION
     if emulator:
-        return ApiSettings(api_url=EMULATOR_URL, api_key=key or EMULATOR_DEFAULT_KEY, emulator=True)
+        return ApiSettings(EMULATOR_URL, key or EMULATOR_DEFAULT_KEY, emulator=True, api_version=version)
     if not key:
         raise ConfigError(f"No valid API key available: set {API_KEY_ENV}")
-    return ApiSettings(api_url=api_url.rstrip("/"), api_key=key, emulator=False)
+    return ApiSettings(api_url.rstrip("/"), key, emulator=False, api_version=version)
 
 
 @asynccontextmanager
-async def open_client(settings: ApiSettings, *, read_only: bool = False) -> AsyncIterator[Any]:
-    """An `IncidentIO` client for these settings; with --emulator it talks to an in-process emulator."""
+async def open_client(
+    settings: ApiSettings, *, read_only: bool = False, api_version: str | None = None
+) -> AsyncIterator[Any]:
+    """An `IncidentIO` client for these settings (`api_version` overrides theirs); with --emulator it talks to an
+    in-process emulator."""
     # Imported here so that offline commands (validate) never import the HTTP stack.
     from reconciler.api import IncidentIO
 
@@ -214,7 +239,14 @@ async def open_client(settings: ApiSettings, *, read_only: bool = False) -> Asyn
         from reconciler.emulator import create_app
 
         transport = asgi_transport(create_app())
-    async with IncidentIO(settings.api_url, settings.api_key, transport=transport, read_only=read_only) as client:
+    async with IncidentIO(
+        settings.api_url,
+        settings.api_key,
+        transport=transport,
+        read_only=read_only,
+        route_api=api_version or settings.api_version,
+        on_notice=fail,
+    ) as client:
         yield client
 
 

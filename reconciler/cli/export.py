@@ -11,18 +11,19 @@ from reconciler.cli.common import ApiSettings, api_options, api_settings, handle
 from reconciler.cli.plan import progress
 from reconciler.export import CHANNELS_STEM, channels_text, export_files, slack_channel_labels, write_files
 from reconciler.fetch import read_catalog
+from reconciler.live import live_route, version_of
 from reconciler.load import load_channel_map
-from reconciler.pipeline import read_live
 
 
 async def read_for_export(settings: ApiSettings, channels: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The route files and the channel map (known names plus the labels the API shows on channel ids)."""
     async with open_client(settings, read_only=True) as api:
         with progress("Reading live routes") as on_progress:
-            live: Any = await read_live(api, on_progress=on_progress)
-        merged = {**slack_channel_labels(live), **channels}
+            raw: list[dict[str, Any]] = await api.read_all_alert_routes(on_progress=on_progress)
+        merged = {**slack_channel_labels(raw), **channels}  # the labels are in the raw bodies only
         catalog = await read_catalog(api, slack_channels=merged)
-        return export_files(live, catalog), merged
+        version = await version_of(api)
+        return export_files([live_route(route, version) for route in raw], catalog), merged
 
 
 @click.command("export")

@@ -20,6 +20,7 @@ from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
 from reconciler.planfile.decode import decode_json
 from reconciler.planfile.schema import schema_problem, show
 from reconciler.planfile.write import FORMAT_VERSION, plan_checksum, review_fingerprint, safe_api_url
+from reconciler.route import Route, from_json
 
 # A warning as `Problem.__str__` writes it: `file[:line:col]: $.path: message`.
 _WARNING = re.compile(r"^(?P<where>.*?): (?P<path>\$.*?): (?P<message>.*)$", re.DOTALL)
@@ -100,7 +101,7 @@ def _plan(document: dict[str, Any], source: str) -> Plan:
     """The `Plan` in a document that passed the schema (so every key is there, with its type)."""
     limits = document["limits"]
     return Plan(
-        changes=tuple(_change(item) for item in document["changes"]),
+        changes=tuple(_change(item, index, source) for index, item in enumerate(document["changes"])),
         unmanaged=tuple(
             LiveRouteSummary(route_id=u["route_id"], name=u["name"], version=u["version"])
             for u in document["unmanaged"]
@@ -109,6 +110,7 @@ def _plan(document: dict[str, Any], source: str) -> Plan:
         live_count=document["live_count"],
         warnings=tuple(_warning(text, source) for text in document["warnings"]),
         snapshot=dict(document["snapshot"]),
+        api_version=document["api_version"],
         refusals=tuple(document["refusals"]),
         limits=SafetyLimits(
             min_routes=limits["min_routes"],
@@ -118,15 +120,25 @@ def _plan(document: dict[str, Any], source: str) -> Plan:
     )
 
 
-def _change(item: dict[str, Any]) -> Change:
+def _route(data: Any, where: str, source: str) -> Route | None:
+    if data is None:
+        return None
+    try:
+        return from_json(Route, data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ConfigError(f"{source}: {where}: not a route: {exc}") from None
+
+
+def _change(item: dict[str, Any], index: int, source: str) -> Change:
+    where = json_path(("changes", index))
     return Change(
         action=Action(item["action"]),
         name=item["name"],
         route_id=item["route_id"],
         live_version=item["live_version"],
         source=item["source"],
-        desired=item["desired"],
-        live=item["live"],
+        desired=_route(item["desired"], f"{where}.desired", source),
+        live=_route(item["live"], f"{where}.live", source),
         desired_doc=item["desired_doc"],
         live_doc=item["live_doc"],
         fields=tuple(FieldChange(path=f["path"], old=f["old"], new=f["new"]) for f in item["fields"]),
@@ -197,10 +209,10 @@ def _changes_problem(_document: dict[str, Any], plan: Plan) -> str | None:
         if index and change.action.order < plan.changes[index - 1].action.order:
             before = plan.changes[index - 1].action.value
             return f"{where}: {_a(change.action.value)} after {_a(before)}: changes must be in apply order"
-        payload = change.live if change.action is Action.DELETE else change.desired
+        route = change.live if change.action is Action.DELETE else change.desired
         side = "live" if change.action is Action.DELETE else "desired"
-        if payload["name"] != change.name:
-            return f"{where}.{side}.name: {show(payload['name'])} is not the change's name {show(change.name)}"
+        if route is not None and route.name != change.name:
+            return f"{where}.{side}.name: {show(route.name)} is not the change's name {show(change.name)}"
         if change.route_id is not None:
             if change.route_id in changed:
                 other = json_path(("changes", changed[change.route_id]))

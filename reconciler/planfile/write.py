@@ -21,8 +21,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.model import Action, Change, Plan
+from reconciler.route import to_json
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 API_URL = re.compile(r"^https?://[^\s/?#@]+$")
 CREATED_AT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 
@@ -76,6 +77,7 @@ def plan_to_dict(plan: Plan, *, api_url: str, created_at: str) -> dict[str, Any]
         "review": review_fingerprint(plan),
         "created_at": created_at,
         "api_url": url,
+        "api_version": plan.api_version,
         "summary": plan.summary,
         "counts": {action.value: plan.count(action) for action in Action},
         "refused": plan.refused,
@@ -111,8 +113,8 @@ def _reviewed(change: Change) -> dict[str, Any]:
         "name": change.name,
         "route_id": change.route_id,
         "live_version": change.live_version,
-        "desired": change.desired,
-        "live": change.live,
+        "desired": None if change.desired is None else to_json(change.desired),
+        "live": None if change.live is None else to_json(change.live),
         "desired_doc": change.desired_doc,
         "live_doc": change.live_doc,
         "fields": [{"path": f.path, "old": f.old, "new": f.new} for f in change.fields],

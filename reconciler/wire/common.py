@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.errors import WireRefusal
 from reconciler.richtext import canonical_doc, is_doc
 from reconciler.route import (
     JSON,
@@ -29,11 +30,9 @@ from reconciler.route import (
     thaw,
 )
 
+__all__ = ["WireRefusal"]  # re-exported by reconciler.wire
+
 TEMPLATE_BINDINGS = ("incident_type", "incident_mode", "start_in_triage", "membership_teams")
-
-
-class WireRefusal(ValueError):
-    """A route holds a setting the chosen API version cannot carry: writing it would silently drop the setting."""
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from reconciler.errors import WireRefusal
 from reconciler.route import Route
 from reconciler.wire import v2, v3
-from reconciler.wire.common import WireRefusal
 
 ApiVersion = Literal["v2", "v3"]
 API_VERSIONS: tuple[ApiVersion, ...] = ("v3", "v2")

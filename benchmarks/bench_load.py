@@ -15,7 +15,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from reconciler.errors import InputError
-from reconciler.load import load_route_bytes
+from reconciler.files.load import load_route_bytes
 
 LIMIT_MS = 100.0
 

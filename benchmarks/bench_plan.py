@@ -10,10 +10,10 @@ Scenarios (issue 4):
 
 Modes:
   reads  `read_live_routes` and `read_catalog` together: only the API work of a plan.
-  plan   `reconciler.pipeline.build_plan_from_repo` against a routes folder exported from the seeded routes
+  plan   `reconciler.run.pipeline.build_plan_from_repo` against a routes folder exported from the seeded routes
          (load, validate, catalog, resolve, live routes, diff, plan), which must come out empty.
 
-"ours" is `reconciler.fetch` through one read-only `IncidentIO` client with its defaults (pacing, retries).
+"ours" is `reconciler.run.fetch` through one read-only `IncidentIO` client with its defaults (pacing, retries).
 "baseline" does what a Terraform-like tool does: list every page first, then GET each route with 10 workers
 (Terraform's default parallelism), lookups on the same 10 workers, honouring Retry-After on 429 but without
 pacing. In plan mode the baseline's reads feed the very same pipeline code, so only the fetch strategy differs.
@@ -44,9 +44,9 @@ import httpx
 
 from reconciler.api import IncidentIO
 from reconciler.api.core import DEFAULT_MAX_IN_FLIGHT
-from reconciler.export import CHANNELS_STEM, channels_text, export_files, slack_channel_labels, write_files
-from reconciler.fetch import read_catalog, read_live_routes
-from reconciler.pipeline import build_plan_from_repo
+from reconciler.run.export import CHANNELS_STEM, channels_text, export_files, slack_channel_labels, write_files
+from reconciler.run.fetch import read_catalog, read_live_routes
+from reconciler.run.pipeline import build_plan_from_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "example-admin"
@@ -134,7 +134,7 @@ async def export_routes(url: str, out: Path) -> None:
 class Baseline:
     """Terraform-like reads: the list first, then 10 workers for the GETs; Retry-After honoured, no pacing.
 
-    Duck-types the parts of `IncidentIO` that `reconciler.fetch` and `reconciler.pipeline` call.
+    Duck-types the parts of `IncidentIO` that `reconciler.run.fetch` and `reconciler.run.pipeline` call.
     """
 
     on_progress: Callable[[int, int], None] | None = None

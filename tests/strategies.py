@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
-
 from reconciler.document import to_document
-from reconciler.model import Catalog, Entity
 from reconciler.normalize import ESCALATION_DEFAULTS, INCIDENT_DEFAULTS, canonicalize, rewrite_operation
-from reconciler.richtext import template_to_doc
+
+from reconciler.model import Catalog, Entity
+from reconciler.templates.documents import template_to_doc
 
 # The example organisation (docs/example-organisation.md); ids follow ../shared/notes/INCIDENT_IO_API.md §1.3.
 AM_PROD = "01KHSNW67SZJ1KGWEMA9C0GPT7"

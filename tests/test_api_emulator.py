@@ -21,7 +21,7 @@ from reconciler.api import (
 )
 from reconciler.emulator import EmulatorSettings, create_app, seed_routes, serve_in_thread
 from reconciler.emulator.control import minimal_payload
-from reconciler.fetch import read_catalog, read_live_routes
+from reconciler.run.fetch import read_catalog, read_live_routes
 
 ADMIN = "example-admin"
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
-from reconciler.apply import apply_plan
+from reconciler.core.outcome import ApplyReport, Outcome
 from reconciler.emulator import FaultProfile, create_app
 from reconciler.model import Action, Catalog, Plan
-from reconciler.outcome import ApplyReport, Outcome
-from reconciler.pipeline import build_plan_from_repo
+from reconciler.run.apply import apply_plan
+from reconciler.run.pipeline import build_plan_from_repo
 
 REPO = Path(__file__).resolve().parent.parent
 URL = "http://emulator.invalid"
@@ -240,12 +240,13 @@ class CrashAfter(httpx.AsyncBaseTransport):
 @pytest.mark.parametrize("crash_after", [1, 13, 29])
 def test_a_crash_mid_apply_is_finished_by_the_next_run_without_extra_writes(crash_after: int) -> None:
     """R5: killed after k writes; the next run completes; total committed writes = planned changes; then 0."""
+    from reconciler.normalize import canonicalize
+    from reconciler.resolve import DesiredRoute
+
+    from reconciler.core.plan import build_plan
     from reconciler.emulator import seed_routes
     from reconciler.emulator.control import minimal_payload
-    from reconciler.fetch import read_catalog, read_live_routes
-    from reconciler.normalize import canonicalize
-    from reconciler.plan import build_plan
-    from reconciler.resolve import DesiredRoute
+    from reconciler.run.fetch import read_catalog, read_live_routes
 
     app = create_app()
     seed_routes(app.state.emulator, 25, name_prefix="Seeded")

@@ -11,17 +11,17 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from reconciler.normalize import canonical_live, canonicalize
+from reconciler.resolve import DesiredRoute
 
 from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
-from reconciler.apply import apply_plan
+from reconciler.core.outcome import Outcome
+from reconciler.core.plan import build_plan
 from reconciler.emulator import FaultProfile, create_app, seed_routes
 from reconciler.emulator.control import minimal_payload
-from reconciler.fetch import read_catalog, read_live_routes
 from reconciler.model import Action
-from reconciler.normalize import canonical_live, canonicalize
-from reconciler.outcome import Outcome
-from reconciler.plan import build_plan
-from reconciler.resolve import DesiredRoute
+from reconciler.run.apply import apply_plan
+from reconciler.run.fetch import read_catalog, read_live_routes
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.api.errors import ApiError, describe
-from reconciler.check import (
+from reconciler.run.probes import (
     NO_SUCH_ROUTE,
     PROBES,
     PURPOSES,

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-import reconciler.check
-from reconciler.check import PROBES
+import reconciler.run.probes
+from reconciler.run.probes import PROBES
 from tests.cli_emulator import ADMIN, Served, invoke, key_for_missing, server_fixtures, stable
 
 PROBED = [p.scope for p in PROBES]
@@ -133,7 +133,7 @@ def test_other_client_errors_name_the_request_and_field(server: Served, monkeypa
     broken = tuple(
         dataclasses.replace(p, params={"page_size": 0}) if p.scope == "alert_routes.view" else p for p in PROBES
     )
-    monkeypatch.setattr(reconciler.check, "PROBES", broken)
+    monkeypatch.setattr(reconciler.run.probes, "PROBES", broken)
     result = invoke(server, ["check", "--for", "plan"], key=ADMIN)
     assert result.exit_code == 1
     assert "alert_routes.view      failed  reading live routes (plan, drift)" in result.stdout

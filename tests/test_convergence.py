@@ -11,17 +11,17 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reconciler.document import to_document
+from reconciler.normalize import canonicalize
+from reconciler.resolve import DesiredRoute
 from strategies import EXAMPLE_CATALOG, route_payloads
 
 from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
-from reconciler.apply import apply_plan
-from reconciler.document import to_document
+from reconciler.core.plan import build_plan
 from reconciler.emulator import create_app
 from reconciler.emulator.validation import validate_route_payload
-from reconciler.fetch import read_catalog, read_live_routes
-from reconciler.normalize import canonicalize
-from reconciler.plan import build_plan
-from reconciler.resolve import DesiredRoute
+from reconciler.run.apply import apply_plan
+from reconciler.run.fetch import read_catalog, read_live_routes
 
 
 async def _no_sleep(_: float) -> None:

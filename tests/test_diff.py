@@ -8,11 +8,11 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from reconciler.diff import diff_payloads
-from reconciler.model import FieldChange
 from reconciler.normalize import canonicalize
-from reconciler.richtext import template_to_doc
+
+from reconciler.core.diff import diff_payloads
+from reconciler.model import FieldChange
+from reconciler.templates.documents import template_to_doc
 from tests.strategies import (
     EXAMPLE_CATALOG,
     EXAMPLE_PAYLOADS,

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-
 from reconciler.document import to_document
-from reconciler.load import dump_route, load_route_bytes
-from reconciler.model import Entity
 from reconciler.normalize import canonicalize
 from reconciler.resolve import resolve_route
-from reconciler.richtext import template_to_doc
-from reconciler.validate import validate_docs
+
+from reconciler.files.load import dump_route, load_route_bytes
+from reconciler.files.validate import validate_docs
+from reconciler.model import Entity
+from reconciler.templates.documents import template_to_doc
 from tests.strategies import (
     ATTR_SEVERITY,
     EXAMPLE_CATALOG,

@@ -14,11 +14,12 @@ from click.testing import CliRunner, Result
 import reconciler.cli.drift as drift_cli
 from reconciler.cli import main
 from reconciler.cli.common import ApiSettings
-from reconciler.drift import DriftKind, build_drift_report, fingerprint, render_drift_text, report_data
+from reconciler.core.drift import DriftKind, build_drift_report, fingerprint, report_data
 from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.errors import ConfigError
 from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
+from reconciler.render.text import render_drift_text
 from tests.e2e_helpers import ADMIN, READ_ONLY, dashboard_edit, run_cli
 from tests.fake_github import FakeGitHub
 from tests.fake_github import create_app as create_github

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.errors import ConfigError
-from reconciler.export import safe_path, slack_channel_labels, slugify, unique_stems, write_files
+from reconciler.run.export import safe_path, slack_channel_labels, slugify, unique_stems, write_files
 
 HOSTILE = [
     "../../.github/workflows/x",

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from reconciler.api import Forbidden, IncidentIO, RetryPolicy
-from reconciler.fetch import read_catalog, read_live_routes
 from reconciler.model import Catalog, Entity
+from reconciler.run.fetch import read_catalog, read_live_routes
 
 PATHS = [{"id": f"EP{i:02d}", "name": f"Path {i}"} for i in range(30)]  # two pages of 25
 LOOKUPS: dict[str, tuple[str, list[dict[str, Any]]]] = {

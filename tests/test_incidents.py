@@ -11,10 +11,7 @@ from hypothesis import strategies as st
 
 from reconciler.api import IncidentIO, asgi_transport
 from reconciler.api import incidents as calls
-from reconciler.emulator import EmulatorSettings, create_app
-from reconciler.emulator.incidents import seed_incidents, store
-from reconciler.errors import ConfigError
-from reconciler.incidents import (
+from reconciler.core.incidents import (
     MODES,
     create_payload,
     default_idempotency_key,
@@ -27,6 +24,9 @@ from reconciler.incidents import (
     stable_hash,
     status_category,
 )
+from reconciler.emulator import EmulatorSettings, create_app
+from reconciler.emulator.incidents import seed_incidents, store
+from reconciler.errors import ConfigError
 
 SEVERITIES = [
     {"id": "S3", "name": "Critical", "rank": 3},

@@ -1,4 +1,4 @@
-"""reconciler.load / reconciler.safe_yaml: hostile YAML never escapes as anything but InputError, and
+"""reconciler.files.load / reconciler.files.safe_yaml: hostile YAML never escapes as anything but InputError, and
 canonical route documents survive load → dump → load unchanged."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ConfigError, InputError, Location
-from reconciler.load import (
+from reconciler.files.load import (
     RouteDoc,
     dump_route,
     load_channel_map,
@@ -23,8 +23,8 @@ from reconciler.load import (
     load_routes,
     load_schema,
 )
-from reconciler.plaintext import first_unfit
-from reconciler.validate import validate_docs
+from reconciler.files.plaintext import first_unfit
+from reconciler.files.validate import validate_docs
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "schema" / "alert-route.schema.json").read_text(encoding="utf-8"))

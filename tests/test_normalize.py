@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 from hypothesis import given, settings
+from reconciler.normalize import canonical_live, canonicalize, rewrite_operation
 
 from reconciler.model import Catalog, Entity
-from reconciler.normalize import canonical_live, canonicalize, rewrite_operation
-from reconciler.richtext import template_to_doc
+from reconciler.templates.documents import template_to_doc
 from tests.strategies import (
     ATTR_SEVERITY,
     ENG_ONCALL,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.apply import ApplyReport, Outcome, RouteOutcome
-from reconciler.drift import build_drift_report, render_drift_text
+from reconciler.core.drift import build_drift_report
+from reconciler.files.plaintext import BIDI_CONTROLS, first_unfit, kind_of, printable
 from reconciler.model import Action, Change, LiveRouteSummary, Plan
-from reconciler.plaintext import BIDI_CONTROLS, first_unfit, kind_of, printable
-from reconciler.render import render_apply_report, render_plan_text
-from reconciler.render_markdown import escape
+from reconciler.render.markdown import escape
+from reconciler.render.text import render_apply_report, render_drift_text, render_plan_text
+from reconciler.run.apply import ApplyReport, Outcome, RouteOutcome
 
 HOSTILE = "Pay\nments\x1b[2J\u202estrelA\r"
 SHOWN = "Pay\\nments\\x1b[2J\\u202estrelA\\r"
@@ -62,8 +62,8 @@ def test_markdown_turns_bidi_controls_into_spaces_like_other_controls() -> None:
 
 def test_unmanaged_names_and_diff_lines_are_escaped_too() -> None:
     from reconciler.model import LiveRouteSummary, Plan
-    from reconciler.render import render_plan_text
-    from reconciler.render_diff import route_yaml
+    from reconciler.render.diff import route_yaml
+    from reconciler.render.text import render_plan_text
 
     plan = Plan(unmanaged=(LiveRouteSummary("R1", "evil\u202egnp.exe\nnext"),), live_count=1)
     assert "    evil\\u202egnp.exe\\nnext (R1)\n" in render_plan_text(plan)

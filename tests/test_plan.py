@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reconciler.normalize import canonicalize
+from reconciler.resolve import DesiredRoute
 
+from reconciler.core.plan import build_plan
 from reconciler.errors import InputError
 from reconciler.model import Action, Catalog, SafetyLimits
-from reconciler.normalize import canonicalize
-from reconciler.plan import build_plan
 from reconciler.planfile import dump_plan
-from reconciler.resolve import DesiredRoute
 
 CATALOG = Catalog()
 

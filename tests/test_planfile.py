@@ -17,12 +17,14 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from reconciler.normalize import canonicalize
+from reconciler.resolve import DesiredRoute
 
 from reconciler.cli import main
+from reconciler.core.plan import build_plan
 from reconciler.errors import Location, Problem
+from reconciler.files.validate import make_validator
 from reconciler.model import Action, LiveRouteSummary, Plan, SafetyLimits
-from reconciler.normalize import canonicalize
-from reconciler.plan import build_plan
 from reconciler.planfile import (
     dump_plan,
     load_plan,
@@ -33,8 +35,6 @@ from reconciler.planfile import (
     safe_api_url,
 )
 from reconciler.planfile.write import sha256_hex
-from reconciler.resolve import DesiredRoute
-from reconciler.validate import make_validator
 from tests.strategies import PROPERTY_CATALOG, server_echo
 
 API = "https://api.incident.io"

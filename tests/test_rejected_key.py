@@ -18,8 +18,8 @@ import pytest
 
 from reconciler.api import Unauthorized
 from reconciler.emulator import create_app, serve_in_thread
-from reconciler.fetch import both
-from reconciler.pipeline import build_plan_from_repo
+from reconciler.run.fetch import both
+from reconciler.run.pipeline import build_plan_from_repo
 from tests.e2e_helpers import REPO, run_cli
 
 REJECTED = "inc_rejected_0123456789abcdef"  # a key the emulator does not know

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from reconciler.core.outcome import ApplyReport, Outcome, RouteOutcome
 from reconciler.errors import Location, Problem
 from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
-from reconciler.outcome import ApplyReport, Outcome, RouteOutcome
-from reconciler.render import format_value, render_apply_report, render_plan_text
+from reconciler.render.text import format_value, render_apply_report, render_plan_text
 
 
 def test_empty_plan() -> None:

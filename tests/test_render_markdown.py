@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.drift import build_drift_report
+from reconciler.core.drift import build_drift_report
 from reconciler.errors import Location, Problem
 from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
-from reconciler.render_markdown import (
+from reconciler.render.markdown import (
     GITHUB_LIMIT,
     CommentContext,
     escape,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from reconciler.resolve import DesiredRoute, resolve_route, resolve_routes
 
 from reconciler.errors import InputError
-from reconciler.load import RouteDoc, load_route_bytes
+from reconciler.files.load import RouteDoc, load_route_bytes
 from reconciler.model import Entity
-from reconciler.resolve import DesiredRoute, resolve_route, resolve_routes
-from reconciler.richtext import template_to_doc
+from reconciler.templates.documents import template_to_doc
 from tests.strategies import ATTR_SEVERITY, EXAMPLE_CATALOG, EXAMPLE_PAYLOADS, EXAMPLE_ROUTE_FILES, TEAM_PLATFORM
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from reconciler.richtext import (
+from reconciler.templates.documents import (
     TemplateError,
     canonical_doc,
     canonical_template,

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.load import load_route_bytes, load_schema
-from reconciler.richtext import TemplateError, canonical_template, doc_to_template, template_to_doc
-from reconciler.validate import validate_docs
+from reconciler.files.load import load_route_bytes, load_schema
+from reconciler.files.validate import validate_docs
+from reconciler.templates.documents import TemplateError, canonical_template, doc_to_template, template_to_doc
 from tests import conftest
 from tests.conftest import load_peer_fixture, peer_case, peer_cases
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.load import load_channel_map, load_route_file, load_routes
-from reconciler.validate import validate_docs
+from reconciler.files.load import load_channel_map, load_route_file, load_routes
+from reconciler.files.validate import validate_docs
 
 REPO = Path(__file__).resolve().parent.parent
 ROUTES = REPO / "routes"
@@ -154,7 +154,7 @@ def test_pre_commit_validates_routes() -> None:
 
 
 def test_documented_key_order_is_the_dumpers() -> None:
-    from reconciler.safe_yaml import KEY_ORDER
+    from reconciler.files.safe_yaml import KEY_ORDER
 
     doc = (REPO / "docs" / "route-format.md").read_text(encoding="utf-8")
     listed = re.search(r"\n`(id, name, .*?)`\n", doc, re.DOTALL)

@@ -1,4 +1,4 @@
-"""reconciler.validate (with the loader in front): one table of invalid route files, each with its exact located
+"""reconciler.files.validate (with the loader in front): one table of invalid route files, each with its exact located
 messages, and the proof that no input raises anything but InputError."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import InputError, Problem
-from reconciler.load import RouteDoc, collect_routes, load_channel_map, load_route_bytes
-from reconciler.validate import validate_docs
+from reconciler.files.load import RouteDoc, collect_routes, load_channel_map, load_route_bytes
+from reconciler.files.validate import validate_docs
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "schema" / "alert-route.schema.json").read_text(encoding="utf-8"))

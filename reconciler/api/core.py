@@ -17,6 +17,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception
 
 from reconciler import __version__
+from reconciler.api.credentials import credential_problem, secret_forms
 from reconciler.api.errors import (
     SAFE_METHODS,
     ApiError,
@@ -28,7 +29,6 @@ from reconciler.api.errors import (
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RetryPolicy, parse_retry_after, should_retry
 from reconciler.api.transport import ReadOnlyTransport, ShardedTransport, read_only_text
-from reconciler.credentials import credential_problem, secret_forms
 from reconciler.errors import ConfigError
 
 # Requests in flight at most. The key's token bucket, not concurrency, bounds the rate (the pacer keeps under it),

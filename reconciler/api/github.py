@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.credentials import credential_problem, secret_forms
+from reconciler.api.credentials import credential_problem, secret_forms
 from reconciler.errors import GitHubError
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"

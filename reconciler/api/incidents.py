@@ -1,7 +1,7 @@
 """The incident endpoints (`/v2/incidents`): create, show, edit, list; and the drift helper built on them.
 
 Functions take an `IncidentIO` and return the inner `incident` objects, never the envelope. Payloads are built by
-`reconciler.incidents` (pure); these functions only send them.
+`reconciler.core.incidents` (pure); these functions only send them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.api.client import IncidentIO
 from reconciler.api.core import expect, segment
 from reconciler.api.tasks import gather_all
-from reconciler.incidents import create_payload, drift_idempotency_key, incident_path_id, resolve_names
+from reconciler.core.incidents import create_payload, drift_idempotency_key, incident_path_id, resolve_names
 
 INCIDENTS = "/v2/incidents"
 MAX_PAGE_SIZE = 250  # the limit the endpoint's text states (its schema says 500)
@@ -60,7 +60,7 @@ async def edit_incident(api: IncidentIO, incident: str, payload: Mapping[str, An
 async def list_page(
     api: IncidentIO, *, page_size: int, params: Mapping[str, Any] | None = None, after: str | None = None
 ) -> Page:
-    """One page of GET /v2/incidents with the filters in `params` (see `reconciler.incidents.list_params`)."""
+    """One page of GET /v2/incidents with the filters in `params` (see `reconciler.core.incidents.list_params`)."""
     query: dict[str, Any] = {**(params or {}), "page_size": page_size}
     if after:
         query["after"] = after

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from reconciler.apply import apply_plan
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -22,16 +21,15 @@ from reconciler.cli.common import (
     run,
     safety_limits,
 )
-from reconciler.cli.plan import progress, refuse
+from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, finish, progress, refuse, waiting_for_lock
+from reconciler.core.outcome import ApplyReport
 from reconciler.errors import ConfigError, UnsafePlan
-from reconciler.lock import apply_lock
 from reconciler.model import Plan, SafetyLimits
-from reconciler.outcome import ApplyReport
-from reconciler.pipeline import build_plan_from_repo
 from reconciler.planfile import MAX_PLAN_BYTES, load_plan, review_fingerprint, safe_api_url
-from reconciler.render import render_apply_report, render_plan_text
-
-DEFAULT_LOCK_TIMEOUT = 300.0
+from reconciler.render.text import render_plan_text
+from reconciler.run.apply import apply_plan
+from reconciler.run.lock import apply_lock
+from reconciler.run.pipeline import build_plan_from_repo
 
 
 def check_review(plan: Plan, expect_review: str | None) -> None:
@@ -47,17 +45,8 @@ def check_review(plan: Plan, expect_review: str | None) -> None:
         )
 
 
-def finish(report: ApplyReport) -> int:
-    click.echo(render_apply_report(report), nl=False)
-    return EXIT_OK if report.ok else EXIT_ERROR
-
-
-def _waiting() -> None:
-    fail("Waiting for another reconciler apply to the same incident.io to finish...")
-
-
 async def apply_saved(settings: ApiSettings, plan: Plan, lock_timeout: float) -> ApplyReport:
-    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=_waiting):
+    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
         async with open_client(settings) as api:
             return await apply_plan(plan, api)
 
@@ -87,7 +76,7 @@ async def plan_and_apply(
     lock_timeout: float,
 ) -> int:
     # The lock covers the plan too: a second one-shot apply then plans from what the first one wrote.
-    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=_waiting):
+    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
         # One client for both steps: with --emulator, a second client would talk to a fresh emulator.
         async with open_client(settings) as api:
             with progress("Reading live routes") as on_progress:

@@ -9,9 +9,6 @@ from typing import Any
 
 import click
 
-from reconciler.apply import apply_plan
-from reconciler.backup import backup_api_version, backup_files, default_backup_dir, desired_from_backup, read_backup
-from reconciler.cli.apply import DEFAULT_LOCK_TIMEOUT, finish
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -22,17 +19,19 @@ from reconciler.cli.common import (
     open_client,
     run,
 )
-from reconciler.cli.plan import progress, refuse
+from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, finish, progress, refuse
+from reconciler.core.outcome import ApplyReport
+from reconciler.core.plan import build_plan
 from reconciler.errors import ConfigError
-from reconciler.export import write_files
-from reconciler.fetch import read_catalog
-from reconciler.live import version_of
-from reconciler.lock import apply_lock
 from reconciler.model import Plan
-from reconciler.outcome import ApplyReport
-from reconciler.pipeline import read_live
-from reconciler.plan import build_plan
-from reconciler.render import render_plan_text
+from reconciler.render.text import render_plan_text
+from reconciler.run.apply import apply_plan
+from reconciler.run.backup import backup_api_version, backup_files, default_backup_dir, desired_from_backup, read_backup
+from reconciler.run.export import write_files
+from reconciler.run.fetch import read_catalog
+from reconciler.run.live import version_of
+from reconciler.run.lock import apply_lock
+from reconciler.run.pipeline import read_live
 
 
 async def read_routes(settings: ApiSettings) -> tuple[list[dict[str, Any]], str]:

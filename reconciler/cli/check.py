@@ -7,16 +7,6 @@ from collections.abc import Sequence
 import click
 
 from reconciler.api.errors import STATUS_PAGE, ServerError, Unauthorized
-from reconciler.check import (
-    PURPOSES,
-    SEVERITIES,
-    Purpose,
-    Row,
-    missing_scopes,
-    probes_for,
-    run_probes,
-    severities_forbidden,
-)
 from reconciler.cli.common import (
     API_KEY_ENV,
     EXIT_ERROR,
@@ -29,13 +19,17 @@ from reconciler.cli.common import (
     open_client,
     run,
 )
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Plain left-aligned columns, two spaces apart (stable text for tests, logs and CI output)."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [headers, *rows]]
-    return "\n".join(lines)
+from reconciler.render.table import format_table
+from reconciler.run.probes import (
+    PURPOSES,
+    SEVERITIES,
+    Purpose,
+    Row,
+    missing_scopes,
+    probes_for,
+    run_probes,
+    severities_forbidden,
+)
 
 
 def render_rows(rows: Sequence[Row]) -> str:

@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
-from reconciler.credentials import credential_problem, secret_forms
+from reconciler.api.credentials import credential_problem, secret_forms
 from reconciler.errors import ConfigError, InputError, ReconcilerError
 from reconciler.model import SafetyLimits
 

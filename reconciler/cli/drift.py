@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from reconciler.api.github import sync_issue
-from reconciler.cli.comment import default_repo, github_client
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
@@ -27,14 +26,16 @@ from reconciler.cli.common import (
     run,
     schema_option,
 )
-from reconciler.drift import DriftReport, build_drift_report, fingerprint, render_drift_text, report_data
+from reconciler.cli.github_env import default_repo, github_client
+from reconciler.core.drift import DriftReport, build_drift_report, fingerprint, report_data
 from reconciler.model import Plan
-from reconciler.render_markdown import DRIFT_MARKER, render_drift_markdown
+from reconciler.render.markdown import DRIFT_MARKER, render_drift_markdown
+from reconciler.render.text import render_drift_text
 
 
 async def read_plan(settings: ApiSettings, routes: Path, schema: Path | None) -> Plan:
     """The plan a read-only client sees: never pruning, never refused by safety limits (drift only reports)."""
-    from reconciler.pipeline import build_plan_from_repo
+    from reconciler.run.pipeline import build_plan_from_repo
 
     async with open_client(settings, read_only=True) as api:
         plan, _catalog = await build_plan_from_repo(api, routes, schema_path=schema, prune=False, force=True)

@@ -8,11 +8,11 @@ from typing import Any
 import click
 
 from reconciler.cli.common import ApiSettings, api_options, api_settings, handle_errors, open_client, run
-from reconciler.cli.plan import progress
-from reconciler.export import CHANNELS_STEM, channels_text, export_files, slack_channel_labels, write_files
-from reconciler.fetch import read_catalog
-from reconciler.live import live_route, version_of
-from reconciler.load import load_channel_map
+from reconciler.cli.output import progress
+from reconciler.files.load import load_channel_map
+from reconciler.run.export import CHANNELS_STEM, channels_text, export_files, slack_channel_labels, write_files
+from reconciler.run.fetch import read_catalog
+from reconciler.run.live import live_route, version_of
 
 
 async def read_for_export(settings: ApiSettings, channels: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:

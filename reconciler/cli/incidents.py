@@ -10,9 +10,8 @@ import click
 
 from reconciler.api import incidents as calls
 from reconciler.api.client import IncidentIO
-from reconciler.cli.check import format_table
 from reconciler.cli.common import ApiSettings, api_options, api_settings, format_option, handle_errors, open_client, run
-from reconciler.incidents import (
+from reconciler.core.incidents import (
     MODES,
     STATUS_CATEGORIES,
     VISIBILITIES,
@@ -22,6 +21,7 @@ from reconciler.incidents import (
     resolve_names,
     summary_row,
 )
+from reconciler.render.table import format_table
 
 FORMATS = ("text", "json")
 LIST_FORMATS = ("table", "json")

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from reconciler.cli.common import (
     EXIT_CHANGES,
-    EXIT_ERROR,
     EXIT_OK,
     REPORT_FORMATS,
     ApiSettings,
     api_options,
     api_settings,
-    fail,
     format_option,
     handle_errors,
     open_client,
@@ -27,41 +21,12 @@ from reconciler.cli.common import (
     run,
     safety_limits,
 )
+from reconciler.cli.output import now_utc, progress, refuse
 from reconciler.model import Catalog, Plan, SafetyLimits
-from reconciler.pipeline import build_plan_from_repo
 from reconciler.planfile import dump_plan, plan_checksum, review_fingerprint
-from reconciler.render import render_plan_json, render_plan_text
-from reconciler.render_markdown import render_plan_markdown
-
-Progress = Callable[[int, int], None]
-
-
-@contextmanager
-def progress(label: str) -> Iterator[Progress | None]:
-    """A progress bar on stderr while routes are read, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
-def now_utc() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from reconciler.render.markdown import render_plan_markdown
+from reconciler.render.text import render_plan_json, render_plan_text
+from reconciler.run.pipeline import build_plan_from_repo
 
 
 def render(plan: Plan, fmt: str, settings: ApiSettings, created_at: str) -> str:
@@ -94,15 +59,6 @@ async def make_plan(
                 limits=limits,
                 on_progress=on_progress,
             )
-
-
-def refuse(plan: Plan) -> int:
-    """After a refused plan was shown in full: say so once, exit 1."""
-    count = len(plan.all_refusals)
-    fail(
-        f"Error: the plan is refused ({count} {'reason' if count == 1 else 'reasons'} above); nothing will be applied."
-    )
-    return EXIT_ERROR
 
 
 @click.command("plan")

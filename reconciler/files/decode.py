@@ -17,7 +17,6 @@ from typing import Any, Protocol
 from reconciler.errors import InputError, JsonPath, Location, Problem, json_path
 from reconciler.files import references as refs
 from reconciler.model import Catalog
-from reconciler.richtext import TemplateError, is_doc, map_variables, template_to_doc
 from reconciler.route import (
     ON_EACH_NEW_ALERT,
     ON_PRIORITY_INCREASE,
@@ -39,6 +38,7 @@ from reconciler.route import (
     Text,
     Value,
 )
+from reconciler.templates.documents import TemplateError, is_doc, map_variables, template_to_doc
 from reconciler.wire import common as wire
 
 _TEMPLATE_FIELDS: Mapping[str, str | None] = {
@@ -51,7 +51,7 @@ _TEMPLATE_FIELDS: Mapping[str, str | None] = {
 
 
 class RouteDocLike(Protocol):
-    """What decoding needs of a loaded route file (`reconciler.load.RouteDoc`)."""
+    """What decoding needs of a loaded route file (`reconciler.files.load.RouteDoc`)."""
 
     @property
     def path(self) -> str: ...

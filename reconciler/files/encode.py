@@ -11,8 +11,8 @@ from typing import Any
 
 from reconciler.files import references as refs
 from reconciler.model import Catalog
-from reconciler.richtext import doc_to_template, is_doc, map_variables
 from reconciler.route import Binding, Condition, Destination, Escalation, Groups, Rejoin, Route, Target, Template, Text
+from reconciler.templates.documents import doc_to_template, is_doc, map_variables
 from reconciler.wire import common as wire
 
 

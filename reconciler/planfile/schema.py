@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError, best_match
 
 from reconciler.errors import json_path
-from reconciler.validate import make_validator
+from reconciler.files.validate import make_validator
 
 _TYPE_NAMES = {
     "string": "a string",

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import WireRefusal
-from reconciler.richtext import canonical_doc, is_doc
 from reconciler.route import (
     JSON,
     Binding,
@@ -29,6 +28,7 @@ from reconciler.route import (
     freeze,
     thaw,
 )
+from reconciler.templates.documents import canonical_doc, is_doc
 
 __all__ = ["WireRefusal"]  # re-exported by reconciler.wire
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from reconciler.load import dump_route
+from reconciler.files.load import dump_route
+from reconciler.files.plaintext import printable
 from reconciler.model import Change
-from reconciler.plaintext import printable
 
 
 def route_yaml(doc: Any) -> list[str]:

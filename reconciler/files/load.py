@@ -1,6 +1,6 @@
 """Step 1: read route files (and the channel map and schema), keeping the line and column of every node.
 
-Does file I/O. Files larger than MAX_BYTES are refused unread; the YAML itself is parsed by `reconciler.safe_yaml`
+Does file I/O. Files larger than MAX_BYTES are refused unread; the YAML itself is parsed by `reconciler.files.safe_yaml`
 (no anchors, aliases, custom tags or duplicate keys; nesting and node count capped; YAML 1.2 JSON-schema scalars).
 Every failure is an InputError holding located problems, never a traceback.
 """
@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from reconciler.errors import ConfigError, InputError, JsonPath, Location, Problem, json_path
+from reconciler.files.safe_yaml import MAX_DEPTH, MAX_NODES, build_document, dump_route
 from reconciler.model import name_key
-from reconciler.safe_yaml import MAX_DEPTH, MAX_NODES, build_document, dump_route
 
 __all__ = [
     "CHANNELS_FILE",
@@ -39,7 +40,7 @@ __all__ = [
 
 MAX_BYTES = 256 * 1024
 CHANNELS_FILE = "channels.yaml"
-SCHEMA_FILE = "schema/alert-route.schema.json"
+SCHEMA_FILE = "schema/alert-route.schema.json"  # inside the package
 _SLACK_NAME = re.compile(r"^#[a-z0-9][a-z0-9._-]{0,79}$")
 _SLACK_ID = re.compile(r"^[A-Z0-9]{8,}$")
 
@@ -200,10 +201,13 @@ def load_routes(paths: Sequence[Path]) -> list[RouteDoc]:
 
 
 def load_schema(path: Path | None = None) -> dict[str, Any]:
-    """The route JSON Schema: `path`, else ./schema/alert-route.schema.json, else the copy packaged in reconciler."""
+    """The route JSON Schema: `path` (--schema), else the one shipped in reconciler.
+
+    One source, whatever the working directory: the repository's `schema/alert-route.schema.json` is a link to the
+    packaged file, for editors and hooks that read it by path.
+    """
     if path is None:
-        local = Path(SCHEMA_FILE)
-        path = local if local.is_file() else Path(__file__).parent / SCHEMA_FILE
+        path = Path(str(resources.files("reconciler").joinpath(SCHEMA_FILE)))
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

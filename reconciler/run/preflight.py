@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reconciler import live
 from reconciler.api.tasks import gather_all
-from reconciler.diff import same
+from reconciler.core.diff import same
 from reconciler.model import Action, Change, LiveRoute, Plan, name_key
+from reconciler.run import live
 
 
 class State(StrEnum):

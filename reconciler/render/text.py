@@ -1,7 +1,7 @@
 """Plans and apply reports as text for a terminal, and plans as JSON.
 
 Pure: returns strings, prints nothing. Values are shown in the file format (names, not ids). The markdown PR comment
-lives in `reconciler.render_markdown`.
+lives in `reconciler.render.markdown`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from reconciler.core.drift import DriftKind, DriftReport
+from reconciler.files.plaintext import printable
 from reconciler.model import Action, Change, Plan
-from reconciler.plaintext import printable
 from reconciler.planfile import dump_plan
 
 if TYPE_CHECKING:
-    from reconciler.outcome import ApplyReport
+    from reconciler.core.outcome import ApplyReport
 
 _SIGN = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 INDENT = "    "
@@ -93,4 +94,23 @@ def render_apply_report(report: ApplyReport) -> str:
     if report.refused:
         lines.append(f"Refused: {report.refused}")
     lines.append(report.summary)
+    return "\n".join(lines) + "\n"
+
+
+def render_drift_text(report: DriftReport) -> str:
+    """The report for a terminal: one line per drifted route naming the fields, then a summary line."""
+    if not report.drifted:
+        return f"No drift: {report.in_sync} routes match git.\n"
+    lines = []
+    for e in report.entries:
+        ident = ", ".join(x for x in (e.route_id, f"v{e.live_version}" if e.live_version is not None else None) if x)
+        where = f" ({ident})" if ident else ""
+        name = printable(e.name)  # live names are not validated: a newline or ESC must not break the line
+        if e.kind is DriftKind.DIFFERS:
+            lines.append(f"~ {name}{where}: {', '.join(e.fields) or 'differs'}")
+        elif e.kind is DriftKind.UNMANAGED:
+            lines.append(f"? {name}{where}: unmanaged live route (no file declares it)")
+        else:
+            lines.append(f"- {name} ({e.source or 'routes/'}): missing from live")
+    lines.append(f"Drift: {report.summary}; {report.in_sync} in sync.")
     return "\n".join(lines) + "\n"

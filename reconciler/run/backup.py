@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ConfigError
-from reconciler.export import safe_path, unique_stems
 from reconciler.files.decode import DesiredRoute
 from reconciler.planfile import safe_api_url
+from reconciler.run.export import safe_path, unique_stems
 from reconciler.wire import API_VERSIONS, ApiVersion, decode
 
 INDEX = "index.json"

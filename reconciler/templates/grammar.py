@@ -13,7 +13,8 @@ fixtures are the tests: tests/test_richtext_fixtures.py). Reading a template:
 Emission is canonical: filters in one order (truncate, then omit_if_unset), `' | '` between them and `': '` before
 an argument, paragraphs joined by exactly one blank line. incident.io's canonical form has nothing inside the braces
 but the variable (`{{alert.title}}`); route files are written `spaced` (`{{ alert.title }}`), which reads back the same.
-Emission only proposes a template: `reconciler.richtext.doc_to_template` proves it reads back as the document.
+Emission only proposes a template: `reconciler.templates.documents.doc_to_template` proves it reads back as the
+document.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reconciler.diff import diff_routes
+from reconciler.core.diff import diff_routes
 from reconciler.errors import InputError, Location, Problem
 from reconciler.files.encode import encode
 from reconciler.model import Action, Catalog, Change, LiveRoute, LiveRouteSummary, Plan, SafetyLimits, name_key

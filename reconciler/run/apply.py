@@ -27,12 +27,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from reconciler import live
-from reconciler.diff import same
+from reconciler.core.diff import same
+from reconciler.core.outcome import ApplyReport, Outcome, RouteOutcome, outcome_of
 from reconciler.errors import ApiError, Forbidden, NotFound, Unauthorized, VersionConflict, WireRefusal
 from reconciler.model import Action, Change, Plan
-from reconciler.outcome import ApplyReport, Outcome, RouteOutcome, outcome_of
-from reconciler.preflight import Check, State, check_create, preflight, same_name_routes
+from reconciler.run import live
+from reconciler.run.preflight import Check, State, check_create, preflight, same_name_routes
 
 MAX_ROUNDS = 5  # write attempts per route after unknown outcomes; each is preceded by a re-read
 DEFAULT_CONCURRENCY = 8

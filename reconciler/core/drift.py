@@ -15,8 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.model import Action, Change, Plan
-from reconciler.plaintext import printable
-from reconciler.render_diff import change_diff
+from reconciler.render.diff import change_diff
 
 
 class DriftKind(StrEnum):
@@ -142,22 +141,3 @@ def fingerprint(report: DriftReport) -> str:
     canonical = [[e.kind.value, e.route_id, e.name, e.source, [list(v) for v in e.values]] for e in report.entries]
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def render_drift_text(report: DriftReport) -> str:
-    """The report for a terminal: one line per drifted route naming the fields, then a summary line."""
-    if not report.drifted:
-        return f"No drift: {report.in_sync} routes match git.\n"
-    lines = []
-    for e in report.entries:
-        ident = ", ".join(x for x in (e.route_id, f"v{e.live_version}" if e.live_version is not None else None) if x)
-        where = f" ({ident})" if ident else ""
-        name = printable(e.name)  # live names are not validated: a newline or ESC must not break the line
-        if e.kind is DriftKind.DIFFERS:
-            lines.append(f"~ {name}{where}: {', '.join(e.fields) or 'differs'}")
-        elif e.kind is DriftKind.UNMANAGED:
-            lines.append(f"? {name}{where}: unmanaged live route (no file declares it)")
-        else:
-            lines.append(f"- {name} ({e.source or 'routes/'}): missing from live")
-    lines.append(f"Drift: {report.summary}; {report.in_sync} in sync.")
-    return "\n".join(lines) + "\n"

@@ -7,30 +7,17 @@ load → validate → fetch (catalog and live routes) → decode (names → ids)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from reconciler import live
 from reconciler.api import IncidentIO
-from reconciler.errors import InputError, Problem
-from reconciler.fetch import both, read_catalog
+from reconciler.core.plan import build_plan
+from reconciler.files.check import checked_routes
 from reconciler.files.decode import decode_routes
-from reconciler.load import collect_routes, load_channel_map, load_routes, load_schema
+from reconciler.files.load import collect_routes, load_channel_map, load_schema
 from reconciler.model import Catalog, LiveRoute, Plan, SafetyLimits
-from reconciler.plan import build_plan
-from reconciler.validate import validate_docs
-
-
-def check_routes(routes_dir: Path, channels: Mapping[str, str], *, schema_path: Path | None = None) -> list[Any]:
-    """Load and validate every route file against the schema and the channel map; raise one InputError."""
-    docs = load_routes([routes_dir])
-    problems: list[Problem] = [
-        p for p in validate_docs(docs, load_schema(schema_path), channels=channels) if p.severity == "error"
-    ]
-    if problems:
-        raise InputError(problems)
-    return docs
+from reconciler.run import live
+from reconciler.run.fetch import both, read_catalog
 
 
 def protected_routes(routes_dir: Path | None) -> set[str]:
@@ -72,7 +59,7 @@ async def build_plan_from_repo(
         both(read_catalog(api, slack_channels=channels), live.read_all(api, on_progress=on_progress))
     )
     try:
-        docs = await asyncio.to_thread(check_routes, routes_dir, channels, schema_path=schema_path)
+        docs = await asyncio.to_thread(checked_routes, routes_dir, load_schema(schema_path))
         protected = protected_routes(protected_from)
     except BaseException:
         reading.cancel()

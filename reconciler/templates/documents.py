@@ -9,7 +9,7 @@ the JSON HTML-escaped, and varSpec nodes carry display state (`label`, `missing`
 drops what carries no meaning, so documents equal under the grammar compare equal. `doc_to_template` answers with a
 template only when that template reads back as exactly the document; otherwise the document stays raw.
 
-The grammar itself (parsing, emission, error slugs) is `reconciler.richtext_grammar`.
+The grammar itself (parsing, emission, error slugs) is `reconciler.templates.grammar`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.richtext_grammar import DISPLAY_ATTRS, TemplateError, emit, parse
+from reconciler.templates.grammar import DISPLAY_ATTRS, TemplateError, emit, parse
 
 __all__ = [
     "TemplateError",

@@ -19,7 +19,7 @@ import yaml
 
 from reconciler.errors import ConfigError
 from reconciler.files.encode import encode
-from reconciler.load import dump_route
+from reconciler.files.load import dump_route
 from reconciler.model import Catalog, LiveRoute
 
 MAX_SLUG = 100

@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reconciler.drift import DriftKind, DriftReport
+from reconciler.core.drift import DriftKind, DriftReport
+from reconciler.files.plaintext import kind_of
 from reconciler.model import Action, Change, Plan
-from reconciler.plaintext import kind_of
-from reconciler.render_diff import change_diff, fence_for
+from reconciler.render.diff import change_diff, fence_for
 
 GITHUB_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000

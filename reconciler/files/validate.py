@@ -16,9 +16,9 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 
 from reconciler.errors import Problem, json_path
-from reconciler.load import RouteDoc
-from reconciler.plaintext import first_unfit
-from reconciler.richtext import TemplateError, template_to_doc
+from reconciler.files.load import RouteDoc
+from reconciler.files.plaintext import first_unfit
+from reconciler.templates.documents import TemplateError, template_to_doc
 
 __all__ = ["make_validator", "validate_docs"]
 

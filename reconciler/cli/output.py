@@ -1,0 +1,68 @@
+"""What several commands show the same way: a progress bar, a refused plan, an apply report, the time.
+
+Part of the CLI (it prints). Commands import from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import click
+
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, fail
+from reconciler.core.outcome import ApplyReport
+from reconciler.model import Plan
+from reconciler.render.text import render_apply_report
+
+DEFAULT_LOCK_TIMEOUT = 300.0
+
+Progress = Callable[[int, int], None]
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Progress | None]:
+    """A progress bar on stderr while routes are read, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def refuse(plan: Plan) -> int:
+    """After a refused plan was shown in full: say so once, exit 1."""
+    count = len(plan.all_refusals)
+    fail(
+        f"Error: the plan is refused ({count} {'reason' if count == 1 else 'reasons'} above); nothing will be applied."
+    )
+    return EXIT_ERROR
+
+
+def finish(report: ApplyReport) -> int:
+    click.echo(render_apply_report(report), nl=False)
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def waiting_for_lock() -> None:
+    fail("Waiting for another reconciler apply to the same incident.io to finish...")

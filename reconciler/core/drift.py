@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from reconciler.model import Action, Change, Plan
-from reconciler.render.diff import change_diff
+from reconciler.model import Action, Plan
 
 
 class DriftKind(StrEnum):
@@ -45,7 +44,8 @@ class DriftEntry:
     source: str | None = None
     fields: tuple[str, ...] = ()
     values: tuple[tuple[str, Any, Any], ...] = ()  # (field, in git, live), for the fingerprint and JSON
-    diff: tuple[str, ...] = ()
+    git_doc: Any = None  # the route in the file format as git has it, and as live has it (for a diff)
+    live_doc: Any = None
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,6 @@ class DriftReport:
 _KIND_ORDER = {DriftKind.DIFFERS: 0, DriftKind.UNMANAGED: 1, DriftKind.MISSING: 2}
 
 
-def _git_to_live(change: Change) -> list[str]:
-    # The plan diffs live -> desired; drift reads better as git -> live ("what the dashboard changed").
-    swapped = replace(
-        change, live=change.desired, desired=change.live, live_doc=change.desired_doc, desired_doc=change.live_doc
-    )
-    return change_diff(swapped)
-
-
 def build_drift_report(plan: Plan) -> DriftReport:
     """The drift a read-only plan shows."""
     entries: list[DriftEntry] = []
@@ -101,11 +93,12 @@ def build_drift_report(plan: Plan) -> DriftReport:
                     source=change.source,
                     fields=tuple(sorted({f.path for f in change.fields})),
                     values=tuple(sorted(((f.path, f.new, f.old) for f in change.fields), key=lambda v: v[0])),
-                    diff=tuple(_git_to_live(change)),
+                    git_doc=change.desired_doc,
+                    live_doc=change.live_doc,
                 )
             )
         elif change.action is Action.DELETE:
-            entries.append(DriftEntry(DriftKind.UNMANAGED, change.name, change.route_id, change.live_version, diff=()))
+            entries.append(DriftEntry(DriftKind.UNMANAGED, change.name, change.route_id, change.live_version))
         else:
             entries.append(DriftEntry(DriftKind.MISSING, change.name, source=change.source))
     for route in plan.unmanaged:

@@ -25,19 +25,22 @@ def route_yaml(doc: Any) -> list[str]:
 
 def change_diff(change: Change, *, context: int = 3) -> list[str]:
     """Diff lines (`+`, `-`, ` ` and `@@` hunk headers) from the live route to the desired one."""
-    live_doc = change.live_doc if change.live_doc is not None else change.live
-    desired_doc = change.desired_doc if change.desired_doc is not None else change.desired
-    if isinstance(live_doc, dict) and isinstance(desired_doc, dict) and ("id" in live_doc) != ("id" in desired_doc):
+    return docs_diff(change.live_doc, change.desired_doc, context=context)
+
+
+def docs_diff(before: Any, after: Any, *, context: int = 3) -> list[str]:
+    """Diff lines from one route document (file format) to another; either may be None (a create, a delete)."""
+    if isinstance(before, dict) and isinstance(after, dict) and ("id" in before) != ("id" in after):
         # A file that does not pin its id is matched by name: the id on one side only is not a change.
-        live_doc = {k: v for k, v in live_doc.items() if k != "id"}
-        desired_doc = {k: v for k, v in desired_doc.items() if k != "id"}
-    live = route_yaml(live_doc)
-    desired = route_yaml(desired_doc)
-    if not live:
-        return [f"+{line}" for line in desired]
-    if not desired:
-        return [f"-{line}" for line in live]
-    lines = list(difflib.unified_diff(live, desired, lineterm="", n=context))
+        before = {k: v for k, v in before.items() if k != "id"}
+        after = {k: v for k, v in after.items() if k != "id"}
+    old = route_yaml(before)
+    new = route_yaml(after)
+    if not old:
+        return [f"+{line}" for line in new]
+    if not new:
+        return [f"-{line}" for line in old]
+    lines = list(difflib.unified_diff(old, new, lineterm="", n=context))
     return lines[2:]  # drop the ---/+++ file headers: both sides are the same route
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from reconciler.core.drift import DriftKind, DriftReport
 from reconciler.files.plaintext import kind_of
 from reconciler.model import Action, Change, Plan
-from reconciler.render.diff import change_diff, fence_for
+from reconciler.render.diff import change_diff, docs_diff, fence_for
 
 GITHUB_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000
@@ -299,11 +299,13 @@ def render_drift_markdown(report: DriftReport, *, budget: int = DEFAULT_BUDGET) 
     for entry in report.entries:
         fields = ", ".join(f"<code>{escape(f, limit=80)}</code>" for f in entry.fields[:MAX_FIELDS])
         rows.append(f"| {icons[entry.kind]} | {escape(entry.name)} | {entry.kind.describe} | {fields} |")
-        if entry.diff:
-            fence = fence_for(list(entry.diff))
+        # Drift reads as git → live: what the dashboard changed.
+        diff = docs_diff(entry.git_doc, entry.live_doc) if entry.git_doc is not None else []
+        if diff:
+            fence = fence_for(diff)
             blocks.append(
                 f"<details><summary>{icons[entry.kind]} <b>{escape(entry.name)}</b></summary>\n\n"
-                f"{fence}diff\n" + "\n".join(entry.diff) + f"\n{fence}\n\n</details>"
+                f"{fence}diff\n" + "\n".join(diff) + f"\n{fence}\n\n</details>"
             )
     text = "\n".join(head)
     cut_note = "\n\n(cut to fit; run `reconciler drift` for the full report)"

@@ -11,8 +11,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.model import Catalog
-from reconciler.normalize import canonical_live
+from reconciler.wire import decode, encode
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN = "example-admin"  # keys of the emulator's example organisation
@@ -42,5 +41,5 @@ def dashboard_edit(url: str, name: str, **fields: Any) -> None:
     listed = httpx.get(f"{url}/v2/alert_routes", params={"page_size": 50}, headers=headers).json()["alert_routes"]
     route_id = next(r["id"] for r in listed if r["name"] == name)
     route = httpx.get(f"{url}/v2/alert_routes/{route_id}", headers=headers).json()["alert_route"]
-    body = {**canonical_live(route, Catalog()), **fields, "version": route["version"] + 1}
+    body = {**encode(decode(route, "v2"), "v2"), **fields, "version": route["version"] + 1}
     assert httpx.put(f"{url}/v2/alert_routes/{route_id}", json=body, headers=headers).status_code == 200

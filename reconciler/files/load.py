@@ -32,6 +32,7 @@ __all__ = [
     "dump_route",
     "find_route_files",
     "load_channel_map",
+    "load_channels",
     "load_route_bytes",
     "load_route_file",
     "load_routes",
@@ -43,6 +44,7 @@ CHANNELS_FILE = "channels.yaml"
 SCHEMA_FILE = "schema/alert-route.schema.json"  # inside the package
 _SLACK_NAME = re.compile(r"^#[a-z0-9][a-z0-9._-]{0,79}$")
 _SLACK_ID = re.compile(r"^[A-Z0-9]{8,}$")
+_TEAMS_ID = re.compile(r"^\S{4,}$")
 
 
 @dataclass(frozen=True)
@@ -222,14 +224,20 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
 
 
 def load_channel_map(routes_dir: Path) -> dict[str, str]:
-    """Read `<routes_dir>/channels.yaml` (`slack: {"#alerts": C07ALERTS01}`); an absent file is an empty map."""
+    """The Slack part of `<routes_dir>/channels.yaml` (`slack: {"#alerts": C07ALERTS01}`); absent file: empty."""
+    return load_channels(routes_dir)[0]
+
+
+def load_channels(routes_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """`<routes_dir>/channels.yaml`: the Slack map (`"#alerts": C07ALERTS01`) and the Microsoft Teams map
+    (`"Platform/alerts": "19:…@thread.tacv2"`); an absent file is two empty maps."""
     path = routes_dir / CHANNELS_FILE
     if not path.is_file():
-        return {}
+        return {}, {}
     doc = load_route_file(path)
     problems: list[Problem] = []
     for key in doc.data:
-        if key != "slack":
+        if key not in ("slack", "teams"):
             problems.append(Problem(doc.key_location((key,)), json_path((key,)), f"unknown field {key!r}"))
     slack = doc.data.get("slack", {})
     if not isinstance(slack, dict):
@@ -246,6 +254,15 @@ def load_channel_map(routes_dir: Path) -> dict[str, str]:
         if not isinstance(channel_id, str) or not _SLACK_ID.match(channel_id):
             message = f"{channel_id!r} is not a Slack channel id like 'C07ALERTS01'"
             problems.append(Problem(doc.location(where), json_path(where), message))
+    teams = doc.data.get("teams", {})
+    if not isinstance(teams, dict):
+        problems.append(Problem(doc.location(("teams",)), "$.teams", "expected a mapping of name: Teams channel id"))
+        teams = {}
+    for name, channel_id in teams.items():
+        where = ("teams", name)
+        if not isinstance(channel_id, str) or not _TEAMS_ID.match(channel_id):
+            message = f"{channel_id!r} is not a Microsoft Teams channel id like '19:abc…@thread.tacv2'"
+            problems.append(Problem(doc.location(where), json_path(where), message))
     if problems:
         raise InputError(problems)
-    return dict(slack)
+    return dict(slack), dict(teams)

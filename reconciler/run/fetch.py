@@ -23,7 +23,9 @@ def _entities(items: Iterable[Any], *, name_key: str = "name") -> tuple[Entity, 
     return tuple(Entity(id=item["id"], name=item[name_key]) for item in items if _named(item, name_key))
 
 
-async def read_catalog(api: IncidentIO, *, slack_channels: Mapping[str, str]) -> Catalog:
+async def read_catalog(
+    api: IncidentIO, *, slack_channels: Mapping[str, str], teams_channels: Mapping[str, str] | None = None
+) -> Catalog:
     """Every lookup a route file can name, fetched concurrently, plus the channel map from git.
 
     Attributes carry `extra={"type": ...}` (conditions depend on it); users are named by email (users without
@@ -53,6 +55,7 @@ async def read_catalog(api: IncidentIO, *, slack_channels: Mapping[str, str]) ->
         users=_entities(users, name_key="email"),
         teams=_entities(teams),
         slack_channels=dict(slack_channels),
+        teams_channels=dict(teams_channels or {}),
     )
 
 

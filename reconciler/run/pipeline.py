@@ -14,7 +14,7 @@ from reconciler.api import IncidentIO
 from reconciler.core.plan import build_plan
 from reconciler.files.check import checked_routes
 from reconciler.files.decode import decode_routes
-from reconciler.files.load import collect_routes, load_channel_map, load_schema
+from reconciler.files.load import collect_routes, load_channels, load_schema
 from reconciler.model import Catalog, LiveRoute, Plan, SafetyLimits
 from reconciler.run import live
 from reconciler.run.fetch import both, read_catalog
@@ -52,11 +52,14 @@ async def build_plan_from_repo(
     routes are read. Raises InputError (route files) or ApiError (the API); a plan over the safety `limits` or
     deleting a protected route comes back whole and marked refused (`Plan.refused`).
     """
-    channels = load_channel_map(routes_dir)  # small, and the catalog carries it
+    channels, teams = load_channels(routes_dir)  # small, and the catalog carries them
     # Reading incident.io is mostly waiting on the network, checking files is CPU work, and neither needs the other:
     # start the reads, check the files in a worker thread meanwhile, and stop the reads if the files are invalid.
     reading = asyncio.ensure_future(
-        both(read_catalog(api, slack_channels=channels), live.read_all(api, on_progress=on_progress))
+        both(
+            read_catalog(api, slack_channels=channels, teams_channels=teams),
+            live.read_all(api, on_progress=on_progress),
+        )
     )
     try:
         docs = await asyncio.to_thread(checked_routes, routes_dir, load_schema(schema_path))

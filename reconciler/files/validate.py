@@ -18,6 +18,7 @@ from jsonschema.validators import extend
 from reconciler.errors import Problem, json_path
 from reconciler.files.load import RouteDoc
 from reconciler.files.plaintext import first_unfit
+from reconciler.files.rules import route_rules
 from reconciler.templates.documents import TemplateError, template_to_doc
 
 __all__ = ["make_validator", "validate_docs"]
@@ -32,7 +33,11 @@ _TYPE_NAMES = {
     "null": "null",
 }
 # Fields holding templated text (`{{ alert.title }}`), checked against the grammar.
-TEMPLATE_FIELDS: tuple[tuple[str, ...], ...] = (("incident_template", "name"), ("incident_template", "summary"))
+TEMPLATE_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("incident_template", "name"),
+    ("incident_template", "summary"),
+    ("message_template", "template"),
+)
 
 
 def _is_integer(_checker: Any, instance: Any) -> bool:
@@ -226,4 +231,5 @@ def validate_docs(
             problems.update(_problems(doc, error))
         problems.update(_semantic(doc, channels))
         problems.update(_plain_name(doc))
+        problems.update(route_rules(doc))
     return sorted(problems)

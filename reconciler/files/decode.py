@@ -9,25 +9,23 @@ API's own shapes and are read by the wire readers. Problems of every file are co
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from reconciler.errors import InputError, JsonPath, Location, Problem, json_path
+from reconciler.errors import InputError, JsonPath, Problem
 from reconciler.files import references as refs
+from reconciler.files.resolver import Resolver, RouteDocLike, as_list, as_map
 from reconciler.model import Catalog
 from reconciler.route import (
     ON_EACH_NEW_ALERT,
     ON_PRIORITY_INCREASE,
     Binding,
-    Condition,
     Destination,
     Escalation,
     EscalationTarget,
     FieldRule,
     Grouping,
-    Groups,
     Incidents,
     Rejoin,
     Route,
@@ -41,6 +39,8 @@ from reconciler.route import (
 from reconciler.templates.documents import TemplateError, is_doc, map_variables, template_to_doc
 from reconciler.wire import common as wire
 
+__all__ = ["DesiredRoute", "RouteDocLike", "decode_route", "decode_routes"]
+
 _TEMPLATE_FIELDS: Mapping[str, str | None] = {
     "incident_type": "incident_type",
     "incident_mode": None,
@@ -48,18 +48,6 @@ _TEMPLATE_FIELDS: Mapping[str, str | None] = {
     "workspace": None,
     "membership_teams": "team",
 }
-
-
-class RouteDocLike(Protocol):
-    """What decoding needs of a loaded route file (`reconciler.files.load.RouteDoc`)."""
-
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def data(self) -> Mapping[str, Any]: ...
-
-    def location(self, path: JsonPath) -> Location: ...
 
 
 @dataclass(frozen=True)
@@ -76,137 +64,8 @@ class DesiredRoute:
         return self.route.name
 
 
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-class _Decoder:
-    def __init__(self, doc: RouteDocLike, catalog: Catalog) -> None:
-        self.doc = doc
-        self.catalog = catalog
-        self.problems: list[Problem] = []
-        self.attributes: dict[str, str] = {}  # attribute key as written -> id
-
-    def problem(self, path: JsonPath, message: str) -> None:
-        self.problems.append(Problem(self.doc.location(path), json_path(path), message))
-
-    def lookup(self, kind: str, value: Any, path: JsonPath) -> str:
-        if not isinstance(value, str) or not value:
-            self.problem(path, f"expected the name or id of a {refs.KINDS[kind][0]}, got {value!r}")
-            return str(value)
-        found, why = refs.lookup(self.catalog, kind, value)
-        if found is None:
-            self.problem(path, why)
-            return value
-        return found
-
-    def channel(self, value: str, path: JsonPath, kind: str) -> str:
-        channels = self.catalog.slack_channels if kind == "slack" else self.catalog.teams_channels
-        if kind == "slack" and not value.startswith("#"):
-            return value  # a raw Slack channel id
-        found = channels.get(value)
-        if found is not None:
-            return found
-        if kind == "teams":
-            return value  # a raw Teams channel id (names in the map are optional)
-        message = f'unknown Slack channel "{value}" (not in routes/channels.yaml)'
-        closest = difflib.get_close_matches(value, sorted(channels), n=3)
-        self.problem(path, f"{message}; closest: {refs.quoted(closest)}" if closest else message)
-        return value
-
-    def literal(self, value: Any, path: JsonPath, kind: str | None) -> str:
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        if kind is None:
-            return value if isinstance(value, str) else str(value)
-        if kind in ("slack", "teams"):
-            return self.channel(str(value), path, kind)
-        return self.lookup(kind, value, path)
-
-    def item(self, value: Any, path: JsonPath, kind: str | None) -> Value:
-        if isinstance(value, Mapping):  # {reference: ...} or a raw {literal: ...}
-            raw = wire.value(refs.map_references(dict(value), self.mapped))
-            return raw
-        return Value(literal=self.literal(value, path, kind))
-
-    def values(self, value: Any, path: JsonPath, kind: str | None = None) -> Binding:
-        """A Values form (string, list, `{reference}`, raw binding) → a binding."""
-        if isinstance(value, list):
-            return Binding(array=tuple(self.item(v, (*path, i), kind) for i, v in enumerate(value)))
-        if isinstance(value, Mapping):
-            if "reference" in value or "literal" in value:
-                return Binding(value=self.item(value, path, kind))
-            return self.raw(value)
-        return Binding(value=Value(literal=self.literal(value, path, kind)))
-
-    def raw(self, value: Any) -> Binding:
-        """A raw API binding (`{value: ...}` / `{array_value: ...}`): ids, passed through."""
-        return wire.binding(refs.map_references(dict(_map(value)), self.mapped)) or Binding()
-
-    def reference(self, reference: str, path: JsonPath) -> str:
-        split = refs.split_attribute(reference)
-        if split is None:
-            return reference
-        attribute_id = self.lookup("alert_attribute", split[0], path)
-        self.attributes[split[0]] = attribute_id
-        return f"{refs.ATTRIBUTE_PREFIX}{attribute_id}{split[1]}"
-
-    def collect_references(self, value: Any, path: JsonPath) -> None:
-        """Look up every attribute named in a reference, so each unknown one is reported where it is written."""
-        if isinstance(value, Mapping):
-            for key, item in value.items():
-                if key in refs.REFERENCE_KEYS and isinstance(item, str):
-                    self.reference(item, (*path, key))
-                elif key in ("grouping_keys", "keys") and isinstance(item, list):
-                    for i, grouping_key in enumerate(item):
-                        if isinstance(grouping_key, str):
-                            self.reference(grouping_key, (*path, key, i))
-                self.collect_references(item, (*path, key))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                self.collect_references(item, (*path, i))
-
-    def mapped(self, reference: str) -> str:
-        split = refs.split_attribute(reference)
-        if split is None or split[0] not in self.attributes:
-            return reference
-        return f"{refs.ATTRIBUTE_PREFIX}{self.attributes[split[0]]}{split[1]}"
-
-    def condition(self, condition: Any, path: JsonPath) -> Condition:
-        item = _map(condition)
-        params: tuple[Binding, ...]
-        if "values" in item:
-            params = (self.values(_list(item["values"]), (*path, "values")),)
-        elif "value" in item:
-            params = (self.values(item["value"], (*path, "value")),)
-        else:
-            params = tuple(
-                self.values(b, (*path, "param_bindings", i)) for i, b in enumerate(_list(item.get("param_bindings")))
-            )
-        subject = self.mapped(str(item.get("subject") or ""))
-        operation = refs.stored_operation(subject, str(item.get("operation") or ""), self.catalog)
-        return Condition(subject=subject, operation=operation, params=params)
-
-    def groups(self, owner: Mapping[str, Any], path: JsonPath) -> Groups:
-        """`conditions:` (one AND group) or `condition_groups:` (raw OR of ANDs) of `owner`."""
-        if "conditions" in owner and "condition_groups" in owner:
-            self.problem((*path, "conditions"), "conditions and condition_groups are mutually exclusive")
-        if "conditions" in owner:
-            conditions = _list(owner["conditions"])
-            if not conditions:
-                return ()
-            return (tuple(self.condition(c, (*path, "conditions", i)) for i, c in enumerate(conditions)),)
-        return tuple(
-            tuple(
-                self.condition(c, (*path, "condition_groups", g, "conditions", i))
-                for i, c in enumerate(_list(_map(group).get("conditions")))
-            )
-            for g, group in enumerate(_list(owner.get("condition_groups")))
-        )
+class _Decoder(Resolver):
+    """Builds the route model of one route file."""
 
     def rejoin(self, config: Mapping[str, Any], legacy: Mapping[str, Any]) -> Rejoin | None:
         joins = config.get("when_alert_joins_group")
@@ -220,11 +79,11 @@ class _Decoder:
         return None
 
     def escalation(self, config: Any, legacy: Mapping[str, Any], path: JsonPath) -> Escalation:
-        item = _map(config)
+        item = as_map(config)
         targets = []
-        for i, target in enumerate(_list(item.get("escalation_targets"))):
+        for i, target in enumerate(as_list(item.get("escalation_targets"))):
             where = (*path, "escalation_targets", i)
-            target = _map(target)
+            target = as_map(target)
             paths = target.get("escalation_paths")
             users = target.get("users")
             targets.append(
@@ -242,16 +101,16 @@ class _Decoder:
         )
 
     def destination(self, config: Any, path: JsonPath) -> Destination:
-        item = _map(config)
+        item = as_map(config)
         found: dict[str, Target] = {}
         for key, kind in (("slack_targets", "slack"), ("ms_teams_targets", "teams")):
             if key not in item:
                 continue
-            target = _map(item[key])
+            target = as_map(item[key])
             if "binding" in target:
                 bound = self.raw(target["binding"])
             else:
-                bound = self.values(_list(target.get("channels")), (*path, key, "channels"), kind)
+                bound = self.values(as_list(target.get("channels")), (*path, key, "channels"), kind)
             found[kind] = Target(
                 binding=bound,
                 visibility=str(target.get("channel_visibility", "public")),
@@ -262,16 +121,16 @@ class _Decoder:
     def grouping(self, data: Mapping[str, Any], legacy: Mapping[str, Any]) -> Grouping:
         block = data.get("grouping")
         if isinstance(block, Mapping):
-            keys, window = _list(block.get("keys")), block.get("window_seconds")
+            keys, window = as_list(block.get("keys")), block.get("window_seconds")
             enabled = bool(block.get("enabled", True))
             window_type = block.get("window_type", "rolling")
         else:  # the v2 spelling inside incident_config: grouping is on with a window above 0
-            keys, window = _list(legacy.get("grouping_keys")), legacy.get("grouping_window_seconds")
+            keys, window = as_list(legacy.get("grouping_keys")), legacy.get("grouping_window_seconds")
             enabled = isinstance(window, int) and window > 0
             window_type = "rolling"
         return Grouping(
             enabled=enabled,
-            keys=tuple(self.mapped(k if isinstance(k, str) else str(_map(k).get("reference") or "")) for k in keys),
+            keys=tuple(self.mapped(k if isinstance(k, str) else str(as_map(k).get("reference") or "")) for k in keys),
             window_seconds=window if isinstance(window, int) and not isinstance(window, bool) else None,
             window_type=str(window_type),
         )
@@ -286,9 +145,9 @@ class _Decoder:
                 return Text(autogenerated=False)
             doc = map_variables(doc, lambda ref: self.reference(ref, path))
             return Text(autogenerated=False, binding=Binding(value=Value(literal=doc)))
-        raw = dict(_map(value))
-        bound = _map(raw.get("binding"))
-        literal = _map(bound.get("value")).get("literal")
+        raw = dict(as_map(value))
+        bound = as_map(raw.get("binding"))
+        literal = as_map(bound.get("value")).get("literal")
         if isinstance(literal, str) and is_doc(literal):
             doc = map_variables(literal, lambda ref: self.reference(ref, path))
             bound = {**bound, "value": {**bound["value"], "literal": doc}}
@@ -297,11 +156,11 @@ class _Decoder:
         return Text(autogenerated=(binding is None) if autogenerated is None else bool(autogenerated), binding=binding)
 
     def template(self, template: Any, path: JsonPath) -> Template:
-        item = _map(template)
+        item = as_map(template)
         texts = {key: self.text(item[key], (*path, key)) for key in ("name", "summary") if key in item}
         severity = None
         if "severity" in item:
-            rule = _map(item["severity"])
+            rule = as_map(item["severity"])
             bound = None
             if "binding" in rule:
                 bound = self.raw(rule["binding"])
@@ -318,8 +177,8 @@ class _Decoder:
             else:
                 bindings[key] = self.values(value, (*path, key), kind)
         fields = []
-        for i, field in enumerate(_list(item.get("custom_fields"))):
-            field = _map(field)
+        for i, field in enumerate(as_list(item.get("custom_fields"))):
+            field = as_map(field)
             where = (*path, "custom_fields", i)
             key = "custom_field" if "custom_field" in field else "custom_field_id"
             bound = (
@@ -351,11 +210,11 @@ class _Decoder:
     def route(self) -> Route:
         data = self.doc.data
         self.collect_references(data, ())
-        legacy = _map(data.get("incident_config"))
+        legacy = as_map(data.get("incident_config"))
         team_key = "owning_teams" if "owning_teams" in data else "owning_team_ids"
         sources = []
-        for i, source in enumerate(_list(data.get("alert_sources"))):
-            source = _map(source)
+        for i, source in enumerate(as_list(data.get("alert_sources"))):
+            source = as_map(source)
             key = "alert_source" if "alert_source" in source else "alert_source_id"
             sources.append(
                 Source(
@@ -364,20 +223,20 @@ class _Decoder:
                 )
             )
         expressions = refs.stored_operations(
-            refs.map_references(_list(data.get("expressions")), self.mapped), self.catalog
+            refs.map_references(as_list(data.get("expressions")), self.mapped), self.catalog
         )
         return Route(
             name=str(data.get("name") or ""),
             enabled=bool(data.get("enabled", True)),
             is_private=bool(data.get("is_private", False)),
             owning_team_ids=tuple(
-                self.lookup("team", t, (team_key, i)) for i, t in enumerate(_list(data.get(team_key)))
+                self.lookup("team", t, (team_key, i)) for i, t in enumerate(as_list(data.get(team_key)))
             ),
             sources=tuple(sources),
             groups=self.groups(data, ()),
             expressions=tuple(wire.expression(e) for e in expressions),
             destinations=tuple(
-                self.destination(c, ("channel_config", i)) for i, c in enumerate(_list(data.get("channel_config")))
+                self.destination(c, ("channel_config", i)) for i, c in enumerate(as_list(data.get("channel_config")))
             ),
             message_template=self.message_template(data.get("message_template"), ("message_template",)),
             escalation=self.escalation(data.get("escalation_config"), legacy, ("escalation_config",)),

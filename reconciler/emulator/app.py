@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from reconciler.emulator import control, incidents, lookups_api, routes_api
 from reconciler.emulator.body import capped, declared_too_large, too_large
-from reconciler.emulator.errors import ApiError, Problem, error_response
+from reconciler.emulator.errors import ErrorDetail, WireError, error_response
 from reconciler.emulator.runtime import DROP_SCOPE_KEY, Emulator, Handler
 from reconciler.emulator.settings import EmulatorSettings
 from reconciler.emulator.state import EmulatorState, load_state
@@ -77,8 +77,8 @@ def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Any:
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
-    """An ApiError no endpoint caught (a body over the cap while a control endpoint reads it): its envelope."""
-    assert isinstance(exc, ApiError)
+    """An WireError no endpoint caught (a body over the cap while a control endpoint reads it): its envelope."""
+    assert isinstance(exc, WireError)
     return error_response(exc)
 
 
@@ -86,7 +86,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
     headers = dict(exc.headers or {})
-    return error_response(ApiError(exc.status_code, [Problem(code, str(exc.detail))]), headers)
+    return error_response(WireError(exc.status_code, [ErrorDetail(code, str(exc.detail))]), headers)
 
 
 def create_app(state: EmulatorState | None = None, *, settings: EmulatorSettings | None = None) -> Starlette:
@@ -102,7 +102,7 @@ def create_app(state: EmulatorState | None = None, *, settings: EmulatorSettings
     routes.extend(incidents.ROUTES)
     app = EmulatorApp(
         routes=routes,
-        exception_handlers={HTTPException: _http_error, ApiError: _api_error},
+        exception_handlers={HTTPException: _http_error, WireError: _api_error},
     )
     app.state.emulator = Emulator(state if state is not None else load_state(), settings or EmulatorSettings())
     return app

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reconciler.emulator.body import TooDeep, loads
-from reconciler.emulator.errors import ApiError, Problem, error_response, json_response
+from reconciler.emulator.errors import ErrorDetail, WireError, error_response, json_response
 from reconciler.emulator.ratelimit import RateLimiter
 from reconciler.emulator.response_form import render_route
 from reconciler.emulator.runtime import Emulator
@@ -97,9 +97,9 @@ async def _body(request: Request) -> Any:
     try:
         return loads(raw) if raw else {}
     except TooDeep as exc:
-        raise ApiError.one(400, "invalid_json", str(exc)) from None
+        raise WireError.one(400, "invalid_json", str(exc)) from None
     except ValueError:
-        raise ApiError.one(400, "invalid_json", "the body must be JSON") from None
+        raise WireError.one(400, "invalid_json", "the body must be JSON") from None
 
 
 async def writes(request: Request) -> Response:
@@ -121,8 +121,8 @@ async def set_faults(request: Request) -> Response:
             raise ValueError("a fault profile must be a JSON object")
         profile = FaultProfile.from_dict(data)
     except ValueError as exc:
-        return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
-    except ApiError as exc:
+        return error_response(WireError(400, [ErrorDetail("invalid_value", str(exc))]))
+    except WireError as exc:
         return error_response(exc)
     _emulator(request).set_faults(profile)
     return json_response(profile.to_dict())
@@ -145,8 +145,8 @@ async def set_rate_limit(request: Request) -> Response:
             raise ValueError("rate-limit settings must be a JSON object")
         emu.settings = rate_limit_from_dict(emu.settings, data)
     except ValueError as exc:
-        return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
-    except ApiError as exc:
+        return error_response(WireError(400, [ErrorDetail("invalid_value", str(exc))]))
+    except WireError as exc:
         return error_response(exc)
     _fresh_limiter(emu)  # a new limit or starting level only means something for a bucket that starts afresh
     return json_response(rate_limit_to_dict(emu.settings))
@@ -177,8 +177,8 @@ def bulk_endpoint(seed: Seeder) -> Callable[[Request], Awaitable[Response]]:
                 raise ValueError("count must be an integer between 0 and 100000")
             ids = seed(_emulator(request), data, count)
         except ValueError as exc:
-            return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
-        except ApiError as exc:
+            return error_response(WireError(400, [ErrorDetail("invalid_value", str(exc))]))
+        except WireError as exc:
             return error_response(exc)
         return json_response({"ids": ids}, status=201)
 

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from reconciler.emulator.body import TooDeep, loads
 from reconciler.emulator.control import bulk_endpoint
-from reconciler.emulator.errors import ApiError, json_response
+from reconciler.emulator.errors import WireError, json_response
 from reconciler.emulator.routes_api import page_size_param
 from reconciler.emulator.runtime import Call, Emulator
 from reconciler.emulator.scopes import INCIDENTS_CREATE, INCIDENTS_EDIT, INCIDENTS_VIEW
@@ -63,8 +63,8 @@ def store(emu: Emulator) -> IncidentStore:
     return found
 
 
-def _problem(field_name: str, message: str, code: str = "invalid_value") -> ApiError:
-    return ApiError.one(422, code, message, field_name)
+def _problem(field_name: str, message: str, code: str = "invalid_value") -> WireError:
+    return WireError.one(422, code, message, field_name)
 
 
 async def _body(call: Call) -> Obj:
@@ -110,7 +110,7 @@ def _api_key_actor(call: Call) -> Obj:
 
 
 def new_incident(emu: Emulator, body: Obj, creator: Obj) -> Obj:
-    """Validate a create payload and build the incident (not stored); raises ApiError 422 naming the field."""
+    """Validate a create payload and build the incident (not stored); raises WireError 422 naming the field."""
     for name in ("idempotency_key", "visibility"):
         if name not in body:
             raise _problem(name, f"{name} is required", "is_required")
@@ -192,7 +192,7 @@ def find(emu: Emulator, ident: str) -> Obj:
     if found is None and ident.isdigit():
         found = s.by_number(int(ident))
     if found is None:
-        raise ApiError.one(404, "not_found", "The incident was not found", "id")
+        raise WireError.one(404, "not_found", "The incident was not found", "id")
     return found
 
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from reconciler.emulator import scopes
 from reconciler.emulator.body import TooDeep, loads
-from reconciler.emulator.errors import ApiError, Problem, json_response, raw_json_response
+from reconciler.emulator.errors import ErrorDetail, WireError, json_response, raw_json_response
 from reconciler.emulator.response_form import render_route
 from reconciler.emulator.runtime import Call, Emulator
 from reconciler.emulator.state import Obj, RouteRecord, now_iso
@@ -26,7 +26,7 @@ def page_size_param(call: Call, maximum: int, minimum: int = 1, default: int = 2
         return default
     if not _INT.fullmatch(raw.strip()) or not minimum <= int(raw) <= maximum:
         message = f"page_size must be an integer between {minimum} and {maximum}"
-        raise ApiError.one(422, "invalid_value", message, "page_size")
+        raise WireError.one(422, "invalid_value", message, "page_size")
     return int(raw)
 
 
@@ -35,15 +35,15 @@ async def _json_body(call: Call) -> Any:
     try:
         return loads(raw)
     except TooDeep as exc:
-        raise ApiError.one(422, "invalid_value", str(exc)) from None
+        raise WireError.one(422, "invalid_value", str(exc)) from None
     except ValueError:
-        raise ApiError.one(422, "invalid_value", "the request body must be valid JSON") from None
+        raise WireError.one(422, "invalid_value", "the request body must be valid JSON") from None
 
 
 def _record(emu: Emulator, route_id: str) -> RouteRecord:
     record = emu.state.routes.get(route_id)
     if record is None:
-        raise ApiError.one(404, "not_found", "The alert route was not found", "id")
+        raise WireError.one(404, "not_found", "The alert route was not found", "id")
     return record
 
 
@@ -61,9 +61,9 @@ async def show_route(emu: Emulator, call: Call) -> Response:
     return raw_json_response(_record(emu, call.request.path_params["id"]).body)
 
 
-def _reject(problems: list[Problem]) -> None:
+def _reject(problems: list[ErrorDetail]) -> None:
     if problems:
-        raise ApiError(422, problems)
+        raise WireError(422, problems)
 
 
 async def create_route(emu: Emulator, call: Call) -> Response:
@@ -85,7 +85,7 @@ async def update_route(emu: Emulator, call: Call) -> Response:
     if body["version"] != live["version"] + 1:
         s = emu.settings
         message = f"version must be one more than the route's latest version ({live['version']})"
-        raise ApiError.one(s.version_conflict_status, s.version_conflict_code, message, "version")
+        raise WireError.one(s.version_conflict_status, s.version_conflict_code, message, "version")
     route = render_route(
         body,
         emu.state,

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from reconciler.emulator.errors import ApiError, Problem, error_response
+from reconciler.emulator.errors import ErrorDetail, WireError, error_response
 from reconciler.emulator.faults import FaultInjector
 from reconciler.emulator.ratelimit import RateLimiter
 from reconciler.emulator.scopes import ApiKey
@@ -85,19 +85,19 @@ class Emulator:
     def _authenticate(self, request: Request) -> ApiKey:
         header = request.headers.get("authorization")
         if not header:
-            raise ApiError.one(401, "missing_authorization_material", "No authorization material provided in request")
+            raise WireError.one(401, "missing_authorization_material", "No authorization material provided in request")
         scheme, _, token = header.partition(" ")
         key = self.state.keys.get(token.strip()) if scheme.lower() == "bearer" else None
         if key is None:
             # Never echo the presented value: it may be a real secret.
-            raise ApiError.one(401, "invalid_authorization_material", "The API key provided is not valid")
+            raise WireError.one(401, "invalid_authorization_material", "The API key provided is not valid")
         return key
 
-    def _rate_limited(self, key: ApiKey, retry_at: float, headers: dict[str, str]) -> ApiError:
+    def _rate_limited(self, key: ApiKey, retry_at: float, headers: dict[str, str]) -> WireError:
         retry = datetime.fromtimestamp(retry_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         limit = {"name": key.name, "limit": self.limiter.limit, "remaining": 0, "retry_after": retry}
-        problem = Problem("too_many_requests", "You have exceeded the rate limit; retry after the Retry-After time")
-        return ApiError(429, [problem], headers=headers, extra={"rate_limit": limit})
+        problem = ErrorDetail("too_many_requests", "You have exceeded the rate limit; retry after the Retry-After time")
+        return WireError(429, [problem], headers=headers, extra={"rate_limit": limit})
 
     async def dispatch(self, request: Request, scope_name: str | None, write: bool, handler: Handler) -> Response:
         roll = self.faults.roll()
@@ -114,10 +114,10 @@ class Emulator:
                 if not decision.allowed:
                     raise self._rate_limited(key, decision.retry_at, headers)
             if scope_name is not None and scope_name not in key.scopes:
-                raise ApiError.one(403, "missing_scope", f"This API key does not have the {scope_name} scope")
+                raise WireError.one(403, "missing_scope", f"This API key does not have the {scope_name} scope")
             if roll.hang:
                 await asyncio.sleep(self.faults.profile.hang_seconds)
-                raise ApiError.one(504, "gateway_timeout", "The request timed out")
+                raise WireError.one(504, "gateway_timeout", "The request timed out")
             if write and roll.error_before_commit:
                 raise self._injected_error()
             call = Call(request, key)
@@ -130,7 +130,7 @@ class Emulator:
                     call.write["outcome"] = "dropped"
                     response = DropResponse()
             response.headers.update(headers)
-        except ApiError as exc:
+        except WireError as exc:
             response = error_response(exc, headers)
         self.request_log.append(
             {
@@ -144,6 +144,6 @@ class Emulator:
         )
         return response
 
-    def _injected_error(self) -> ApiError:
+    def _injected_error(self) -> WireError:
         status = self.faults.profile.error_status
-        return ApiError.one(status, "internal_error", "Something went wrong (injected fault)")
+        return WireError.one(status, "internal_error", "Something went wrong (injected fault)")

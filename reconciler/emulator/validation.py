@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.emulator.errors import Problem
+from reconciler.emulator.errors import ErrorDetail
 from reconciler.emulator.response_form import ATTRIBUTE_PREFIX
 from reconciler.emulator.state import EmulatorState
 
@@ -155,35 +155,35 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _check(value: Any, shape: Any, path: str, problems: list[Problem]) -> None:
+def _check(value: Any, shape: Any, path: str, problems: list[ErrorDetail]) -> None:
     if isinstance(shape, Obj_):
         if not isinstance(value, dict):
-            problems.append(Problem("invalid_value", "must be an object", path or None))
+            problems.append(ErrorDetail("invalid_value", "must be an object", path or None))
             return
         for name, (sub, required) in shape.fields.items():
             if name not in value or value[name] is None:
                 if required:
-                    problems.append(Problem("is_required", f"{name} is required", _join(path, name)))
+                    problems.append(ErrorDetail("is_required", f"{name} is required", _join(path, name)))
                 continue
             _check(value[name], sub, _join(path, name), problems)
         if shape is VALUE and (("literal" in value) == ("reference" in value)):
-            problems.append(Problem("invalid_value", "set exactly one of literal or reference", path))
+            problems.append(ErrorDetail("invalid_value", "set exactly one of literal or reference", path))
     elif isinstance(shape, List_):
         if not isinstance(value, list):
-            problems.append(Problem("invalid_value", "must be an array", path))
+            problems.append(ErrorDetail("invalid_value", "must be an array", path))
             return
         for i, item in enumerate(value):
             _check(item, shape.item, f"{path}[{i}]", problems)
     elif shape == STR:
         if not isinstance(value, str):
-            problems.append(Problem("invalid_value", "must be a string", path))
+            problems.append(ErrorDetail("invalid_value", "must be a string", path))
     elif shape == BOOL:
         if not isinstance(value, bool):
-            problems.append(Problem("invalid_value", "must be a boolean", path))
+            problems.append(ErrorDetail("invalid_value", "must be a boolean", path))
     elif not isinstance(value, int) or isinstance(value, bool):
-        problems.append(Problem("invalid_value", "must be an integer", path))
+        problems.append(ErrorDetail("invalid_value", "must be an integer", path))
     elif not 0 <= value <= (INT32_MAX if shape == INT32 else 2**63 - 1):
-        problems.append(Problem("invalid_value", "is out of range", path))
+        problems.append(ErrorDetail("invalid_value", "is out of range", path))
 
 
 def _literals(binding: Obj) -> list[tuple[str, str]]:
@@ -198,12 +198,12 @@ def _literals(binding: Obj) -> list[tuple[str, str]]:
 
 
 class _References:
-    def __init__(self, state: EmulatorState, problems: list[Problem]):
+    def __init__(self, state: EmulatorState, problems: list[ErrorDetail]):
         self.state, self.problems = state, problems
 
     def need(self, ok: bool, field: str, what: str) -> None:
         if not ok:
-            self.problems.append(Problem("invalid_value", f"referenced {what} not found in scope", field))
+            self.problems.append(ErrorDetail("invalid_value", f"referenced {what} not found in scope", field))
 
     def binding_ids(self, binding: Obj, path: str, lookup: dict[str, Obj], what: str) -> None:
         for literal, suffix in _literals(binding):
@@ -220,7 +220,7 @@ class _References:
     def route(self, body: Obj) -> None:
         s = self.state
         if not body["name"].strip():
-            self.problems.append(Problem("invalid_value", "name must not be blank", "name"))
+            self.problems.append(ErrorDetail("invalid_value", "name must not be blank", "name"))
         for i, source in enumerate(body["alert_sources"]):
             self.need(
                 source["alert_source_id"] in s.alert_sources, f"alert_sources[{i}].alert_source_id", "alert source"
@@ -266,11 +266,11 @@ class _References:
             self.need(ok, f"{path}.custom_fields[{i}].merge_strategy", "merge strategy")
 
 
-def validate_route_payload(body: Any, state: EmulatorState, *, update: bool) -> list[Problem]:
+def validate_route_payload(body: Any, state: EmulatorState, *, update: bool) -> list[ErrorDetail]:
     """Every problem with a create (update=False) or update payload; empty when it can be accepted."""
-    problems: list[Problem] = []
+    problems: list[ErrorDetail] = []
     if not isinstance(body, dict):
-        return [Problem("invalid_value", "the request body must be a JSON object")]
+        return [ErrorDetail("invalid_value", "the request body must be a JSON object")]
     _check(body, UPDATE if update else ROUTE, "", problems)
     if not problems:  # reference checks assume the structure is sound
         _References(state, problems).route(body)

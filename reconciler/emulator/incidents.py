@@ -21,10 +21,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler.emulator import paging
 from reconciler.emulator.body import TooDeep, loads
 from reconciler.emulator.control import bulk_endpoint
 from reconciler.emulator.errors import WireError, json_response
-from reconciler.emulator.routes_api import page_size_param
 from reconciler.emulator.runtime import Call, Emulator
 from reconciler.emulator.scopes import INCIDENTS_CREATE, INCIDENTS_EDIT, INCIDENTS_VIEW
 from reconciler.emulator.state import Obj, now_iso
@@ -302,19 +302,13 @@ def matching(emu: Emulator, call: Call) -> list[Obj]:
 
 
 async def list_incidents(emu: Emulator, call: Call) -> Response:
-    size = page_size_param(call, PAGE_MAX)
+    params = call.request.query_params
+    size = paging.page_size(params, PAGE_MAX)
     selected = matching(emu, call)
-    after = call.request.query_params.get("after") or None
-    start = 0
-    if after is not None:
-        positions = [n for n, i in enumerate(selected) if i["id"] == after]
-        if not positions:
-            raise _problem("after", "after must be the id of an incident from the previous page")
-        start = positions[0] + 1
-    page = selected[start : start + size]
-    meta: Obj = {"page_size": size, "total_record_count": len(selected)}
-    if start + size < len(selected):
-        meta["after"] = page[-1]["id"]
+    newest_first = params.get("sort_by", "created_at_newest_first") == "created_at_newest_first"
+    first = paging.start([i["id"] for i in selected], paging.after(params), descending=newest_first)
+    page = selected[first : first + size]
+    meta = paging.meta(page, size, more=first + size < len(selected)) | {"total_record_count": len(selected)}
     return json_response({"incidents": page, "pagination_meta": meta})
 
 

@@ -1,7 +1,8 @@
 """The request pipeline every API endpoint goes through, and the logs tests read.
 
-Order per API request: fault roll → latency → auth (401) → rate limit (429, headers) → scope (403) → hang (504) →
-5xx before commit (writes) → handler → 5xx or dropped connection after commit (writes that committed).
+Order per API request: fault roll → latency → auth (401) → rate limit (429, headers) → v3 not yet available (403,
+/v3/alert_routes of an organisation not migrated) → scope (403) → hang (504) → 5xx before commit (writes) → handler
+→ 5xx or dropped connection after commit (writes that committed).
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from reconciler.emulator.settings import EmulatorSettings, FaultProfile
 from reconciler.emulator.state import EmulatorState, Obj
 
 DROP_SCOPE_KEY = "emulator.drop_connection"
+V3_ROUTES = "/v3/alert_routes"
+NOT_YET_AVAILABLE = (
+    "The v3 alert routes API is not yet available for this organisation; use /v2/alert_routes until it has been "
+    "migrated"
+)
 
 
 @dataclass
@@ -61,6 +67,8 @@ class Emulator:
         s = self.settings
         self.limiter = RateLimiter(s.rate_limit_per_minute, s.rate_limit_initial_tokens, s.retry_after_format)
         self.faults = FaultInjector(s.faults)
+        if s.not_migrated:
+            self.state.organisation.v3_migrated = False
 
     def set_faults(self, profile: FaultProfile) -> None:
         """Replace the fault profile (and restart its random sequence from the profile's seed)."""
@@ -68,10 +76,12 @@ class Emulator:
 
     def commit(self, call: Call, method: str, route_id: str, version: int | None, name: str) -> None:
         """Record a write that changed state (called by handlers right after the change)."""
+        path = call.request.url.path
         entry: Obj = {
             "seq": len(self.write_log) + 1,
             "method": method,
-            "path": call.request.url.path,
+            "path": path,
+            "api_version": path.split("/", 2)[1],  # "v2" or "v3": which API the write came through
             "route_id": route_id,
             "version": version,
             "name": name,
@@ -113,6 +123,8 @@ class Emulator:
                 headers = decision.headers
                 if not decision.allowed:
                     raise self._rate_limited(key, decision.retry_at, headers)
+            if request.url.path.startswith(V3_ROUTES) and not self.state.organisation.v3_migrated:
+                raise WireError.one(403, "api_not_yet_available", NOT_YET_AVAILABLE)
             if scope_name is not None and scope_name not in key.scopes:
                 raise WireError.one(403, "missing_scope", f"This API key does not have the {scope_name} scope")
             if roll.hang:

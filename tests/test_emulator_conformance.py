@@ -303,7 +303,7 @@ async def _lookups(rec: Recorder) -> None:
         "/v1/severities": ("severities", 3),
         "/v1/incident_statuses": ("incident_statuses", 10),
         "/v1/incident_types": ("incident_types", 2),
-        "/v2/custom_fields": ("custom_fields", 1),
+        "/v2/custom_fields": ("custom_fields", 2),
     }
     for path, (key, count) in plain.items():
         assert len((await rec.call("GET", path, path, 200))[key]) == count

@@ -49,7 +49,22 @@ def test_example_lookups_match_the_doc() -> None:
         "Default": True,
         "Production Outage": False,
     }
-    assert {n: f["field_type"] for n, f in _by_name(state.custom_fields).items()} == {"Affected Service": "text"}
+    assert {n: f["field_type"] for n, f in _by_name(state.custom_fields).items()} == {
+        "Affected Service": "text",
+        "Customer Impact": "single_select",
+    }
+    assert [o["value"] for o in state.custom_field_options.values()] == ["None", "Some", "Widespread"]
+    assert {n: r["role_type"] for n, r in _by_name(state.incident_roles).items()} == {
+        "Incident Lead": "lead",
+        "Reporter": "reporter",
+        "Communications Lead": "custom",
+    }
+    assert [(t["name"], t["rank"]) for t in state.incident_timestamps.values()] == [
+        ("Impact started", 1),
+        ("Identified", 2),
+        ("Fixed", 3),
+    ]
+    assert (state.organisation.v3_migrated, state.organisation.severity_required) == (True, False)
     assert {u["email"] for u in state.users.values()} == {"oncall@example.com", "admin@example.com"}
     assert set(_by_name(state.teams)) == {"Platform", "Database"}
     assert state.slack_channels == {"C07ALERTS01": "#alerts", "C07STAGING1": "#alerts-staging"}

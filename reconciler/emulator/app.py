@@ -1,5 +1,10 @@
 """The Starlette app: API endpoints through the runtime pipeline, `/_emulator/*` controls, envelope-shaped 404/405.
 
+Paths: each path is one route that dispatches on the method, so a 405 names every method the path serves in its
+`Allow` header (sorted; exactly the methods the spec defines, no implicit HEAD). A trailing slash is not redirected
+(`/v2/alert_routes/` is another path, so a 404 envelope), since the real API's paths have none and a redirect would
+hide a client's malformed URL.
+
 Dropped connections ("the write committed but no response came back"):
 - served (uvicorn): the underlying transport is closed before any byte of a response is written, so the client
   sees the connection close (httpx: `RemoteProtocolError: Server disconnected without sending a response`);
@@ -11,6 +16,7 @@ Dropped connections ("the write committed but no response came back"):
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -68,7 +74,10 @@ class EmulatorApp(Starlette):
             raise DroppedConnection("the emulator dropped the connection after the write committed (injected fault)")
 
 
-def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Any:
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         emu: Emulator = request.app.state.emulator
         return await emu.dispatch(request, scope_name, write, handler)
@@ -76,8 +85,27 @@ def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Any:
     return endpoint
 
 
+class _ByMethod:
+    """One path's endpoints by method, as a plain ASGI app, so that starlette routes every method to it (a function
+    endpoint would be limited to GET) and a method the path does not serve gets a 405 listing all it does."""
+
+    def __init__(self, path: str, endpoints: dict[str, Endpoint]):
+        self.path, self.endpoints = path, endpoints
+        self.allow = ", ".join(sorted(endpoints))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        endpoint = self.endpoints.get(request.method)
+        if endpoint is None:
+            error = WireError.one(405, "method_not_allowed", f"{request.method} is not allowed on {self.path}")
+            response = error_response(error, {"Allow": self.allow})
+        else:
+            response = await endpoint(request)
+        await response(scope, receive, send)
+
+
 async def _api_error(request: Request, exc: Exception) -> Response:
-    """An WireError no endpoint caught (a body over the cap while a control endpoint reads it): its envelope."""
+    """A WireError no endpoint caught (a body over the cap while a control endpoint reads it): its envelope."""
     assert isinstance(exc, WireError)
     return error_response(exc)
 
@@ -91,18 +119,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(state: EmulatorState | None = None, *, settings: EmulatorSettings | None = None) -> Starlette:
     """The emulator app holding `state` (default: the example organisation); `app.state.emulator` is its runtime."""
-    routes: list[BaseRoute] = []
+    paths: dict[str, dict[str, Endpoint]] = {}
     for method, path, scope_name, write, handler in (
         *routes_api.ENDPOINTS,
         *lookups_api.ENDPOINTS,
         *incidents.ENDPOINTS,
     ):
-        routes.append(Route(path, _endpoint(scope_name, write, handler), methods=[method]))
-    routes.extend(control.ROUTES)
-    routes.extend(incidents.ROUTES)
+        paths.setdefault(path, {})[method] = _endpoint(scope_name, write, handler)
+    for route in (*control.ROUTES, *incidents.ROUTES):
+        for method in route.methods or ():
+            if method != "HEAD":  # starlette adds HEAD to every GET route
+                paths.setdefault(route.path, {})[method] = route.endpoint
+    routes: list[BaseRoute] = [Route(path, _ByMethod(path, endpoints)) for path, endpoints in paths.items()]
     app = EmulatorApp(
         routes=routes,
         exception_handlers={HTTPException: _http_error, WireError: _api_error},
     )
+    app.router.redirect_slashes = False
     app.state.emulator = Emulator(state if state is not None else load_state(), settings or EmulatorSettings())
     return app

@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.emulator import Emulator, EmulatorSettings, load_state, seed_routes
 from reconciler.emulator.state import example_state_data
-from reconciler.emulator.views import render_v2
+from reconciler.emulator.views import render_v2, render_v3
 from tests.emulator_helpers import ADMIN, in_process
 
 
@@ -172,3 +173,28 @@ def test_bulk_seeding_over_http() -> None:
             return response.status_code, len(app.state.emulator.state.routes)
 
     assert asyncio.run(run()) == (201, 256)
+
+
+def test_a_state_file_holds_the_organisation_and_routes_in_either_form(tmp_path: Path) -> None:
+    """Routes may be given as AlertRouteV2 or AlertRouteV3 (as either API returns them); both load into one store."""
+    data = example_state_data()
+    v2_route = data["routes"][0]
+    state = load_state()
+    v3_route = render_v3(state.routes.get(v2_route["id"]).route, state) | {"id": "01KV3ROUTE0000000000000001"}
+    path = tmp_path / "state.json"
+    path.write_text(
+        json.dumps(data | {"routes": [v2_route, v3_route], "organisation": {"v3_migrated": False}}), encoding="utf-8"
+    )
+    loaded = load_state(path)
+    assert loaded.organisation.v3_migrated is False and loaded.organisation.severity_required is False
+    first, second = (render_v3(r, loaded) for r in loaded.routes.routes())
+    assert first == v3_route | {"id": v2_route["id"]}  # the same route, whichever form the file held
+    assert render_v2(loaded.routes.get(v3_route["id"]).route, loaded) == v2_route | {"id": v3_route["id"]}
+    assert second["id"] == v3_route["id"]
+
+
+def test_a_bad_organisation_in_a_state_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.yaml"
+    path.write_text("organisation: {v3_migrated: maybe}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^state: organisation.v3_migrated must be true or false, got 'maybe'$"):
+        load_state(path)

@@ -128,8 +128,14 @@ def is_v3_payload(payload: Obj) -> bool:
 
 def payload_of(route: Obj) -> Obj:
     """A route in either response form (AlertRouteV2/V3) as the matching create payload: labels, `returns`, echoes
-    and server fields removed. Used to load state files, which hold routes as the server returns them."""
+    and server fields removed (v3: the grace period echoed under on_priority_increase, gated fields sent as nulls).
+    Used to load state files, which hold routes as the server returns them."""
     body: Obj = _strip(copy.deepcopy(route))
+    joins = body["escalation_config"].get("when_alert_joins_group")
+    if joins is not None and joins.get("mode") != "on_each_new_alert":
+        joins.pop("grace_period_seconds", None)
+    if is_v3_payload(body):
+        body["incident_config"] = {k: v for k, v in body["incident_config"].items() if v is not None}
     for key in ("id", "version", "created_at", "updated_at"):
         body.pop(key, None)
     for expression, original in zip(body.get("expressions", []), route.get("expressions", []), strict=True):

@@ -314,6 +314,14 @@ def test_the_v3_view_of_the_example_routes(client: SyncClient) -> None:
     assert operation == {"label": "is one of", "value": "contains_one_of"}
 
 
+def test_grouping_without_keys_leaves_the_keys_out(client: SyncClient) -> None:
+    """The provider records the API omitting an empty grouping_keys (omitempty) even while grouping is on."""
+    grouping = {"enabled": True, "grouping_keys": [], "window_seconds": 600, "window_type": "rolling"}
+    route = create(client, "v3", route_payload_v3("No keys", grouping_config={"default": grouping}))
+    assert route["grouping_config"]["default"] == {"enabled": True, "window_seconds": 600, "window_type": "rolling"}
+    assert show(client, "v2", route["id"])["incident_config"]["grouping_keys"] == []
+
+
 def test_gated_fields_can_be_sent_as_nulls() -> None:
     with SyncClient(create_app(settings=EmulatorSettings(v3_explicit_nulls=True))) as nulls:
         nulls.headers.update(ADMIN)

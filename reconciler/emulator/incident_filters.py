@@ -133,7 +133,7 @@ def _nested_test(state: EmulatorState, key: str, name: str, ident: str, op: str,
 def _test(state: EmulatorState, key: str, values: list[str]) -> Test | None:
     """One query parameter as a test on an incident; None when it is not a filter."""
     match = _KEY.match(key)
-    if match is None or match["name"] not in _OPERATORS or match["name"] == "mode":
+    if match is None or match["name"] not in _OPERATORS:  # mode[one_of] is applied apart, on every list
         return None
     name, nested = match["name"], match["name"] in ("custom_field", "incident_role")
     op = match["second"] if nested else match["first"]

@@ -190,8 +190,8 @@ class Organisation:
     @classmethod
     def from_dict(cls, data: Obj) -> Organisation:
         """From the state file's `organisation` mapping; unknown keys or non-boolean values raise ValueError."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(data) - set(known))
         if unknown:
             raise ValueError(
                 f"state: unknown organisation setting(s): {', '.join(unknown)} (known: {', '.join(known)})"

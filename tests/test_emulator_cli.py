@@ -1,4 +1,5 @@
-"""`reconciler emulator`: starts on a free port, prints its URL and the example keys, serves, stops on Ctrl-C."""
+"""`reconciler emulator`: starts on a free port, prints its URL and the example keys, serves (as an organisation not
+yet on the v3 alert-route API with --not-migrated), stops on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def _banner(process: subprocess.Popen[str]) -> list[str]:
 def test_emulator_command_prints_url_and_keys_then_serves_until_ctrl_c(tmp_path: Path) -> None:
     faults = tmp_path / "faults.yaml"
     faults.write_text("seed: 1\nlatency_ms: 1\n", encoding="utf-8")
-    process = _start("--faults", str(faults))
+    process = _start("--faults", str(faults), "--not-migrated")
     try:
         lines = _banner(process)
         match = re.fullmatch(r"incident\.io emulator listening on (http://127\.0\.0\.1:(\d+))", lines[0])
@@ -54,8 +55,12 @@ def test_emulator_command_prints_url_and_keys_then_serves_until_ctrl_c(tmp_path:
         assert "alert_route.create" in keys["example-admin"] and "alert_route.create" not in keys["example-readonly"]
         assert "severities.view" not in keys["example-no-severities"]
         assert lines[5] == f"Fault profile: {faults}"
-        response = httpx.get(f"{url}/v2/alert_routes", headers={"Authorization": "Bearer example-admin"})
+        assert lines[6] == "Organisation not yet migrated to v3: /v3/alert_routes answers 403 api_not_yet_available."
+        admin = {"Authorization": "Bearer example-admin"}
+        response = httpx.get(f"{url}/v2/alert_routes", headers=admin)
         assert response.status_code == 200 and len(response.json()["alert_routes"]) == 6
+        v3 = httpx.get(f"{url}/v3/alert_routes", headers=admin)
+        assert v3.status_code == 403 and v3.json()["errors"][0]["code"] == "api_not_yet_available"
     finally:
         process.send_signal(signal.SIGINT)
         out, _err = process.communicate(timeout=15)

@@ -90,3 +90,26 @@ def test_bad_settings_are_refused_and_change_nothing(body: dict[str, Any], fragm
 def test_settings_round_trip(enabled: bool, per_minute: int, initial: float | None, form: str) -> None:
     data = {"enabled": enabled, "per_minute": per_minute, "initial_tokens": initial, "retry_after_format": form}
     assert rate_limit_to_dict(rate_limit_from_dict(EmulatorSettings(), data)) == data
+
+
+def test_the_organisation_can_be_changed_at_runtime() -> None:
+    async def run() -> list[tuple[int, Any]]:
+        async with in_process() as (client, _app):
+            out = [(200, (await client.get("/_emulator/organisation")).json())]
+            for body in ({"v3_migrated": False}, {"bogus": True}, {"severity_required": "yes"}, [1]):
+                response = await client.post("/_emulator/organisation", json=body)
+                out.append((response.status_code, response.json()))
+            v3 = await client.get("/v3/alert_routes", headers=ADMIN)
+            out.append((v3.status_code, v3.json()["errors"][0]["code"]))
+            return out
+
+    shown, migrated, bogus, wrong_type, not_an_object, v3 = asyncio.run(run())
+    assert shown == (200, {"v3_migrated": True, "severity_required": False})
+    assert migrated == (200, {"v3_migrated": False, "severity_required": False})
+    assert bogus[0] == 400 and bogus[1]["errors"][0]["message"].startswith("unknown organisation setting(s): bogus")
+    assert (
+        wrong_type[0] == 400
+        and "organisation.severity_required must be true or false" in wrong_type[1]["errors"][0]["message"]
+    )
+    assert not_an_object[0] == 400
+    assert v3 == (403, "api_not_yet_available")  # the refused changes left the first one in place

@@ -3,7 +3,6 @@ Slack notifications, the filtered paginated list; every response valid against t
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 
 from reconciler.emulator import EmulatorSettings, EmulatorState, create_app
 from reconciler.emulator.incidents import SCOPES, seed_incidents, store
-from tests.emulator_helpers import SpecSchemas
+from tests.emulator_helpers import SpecSchemas, SyncClient
 
 ADMIN = "test-admin"
 READER = "test-reader"
@@ -52,39 +51,6 @@ LIVE, FIXING, LEARNING, CLOSED, TRIAGE, DECLINED = (
 )
 
 
-class TestClient:
-    """A synchronous client for the in-process app (starlette's TestClient warns about its httpx use)."""
-
-    __test__ = False  # not a test class
-
-    def __init__(self, app: Any, base_url: str = "http://emulator.test") -> None:
-        self.app = app
-        self.base_url = base_url
-        self.headers: dict[str, str] = {}
-
-    def __enter__(self) -> TestClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {**self.headers, **kwargs.pop("headers", {})}
-
-        async def send() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url=self.base_url, headers=headers) as c:
-                return await c.request(method, path, **kwargs)
-
-        return asyncio.run(send())
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", path, **kwargs)
-
-
 def org_app() -> Any:
     settings_ = EmulatorSettings(rate_limit_enabled=False)
     return create_app(EmulatorState.from_dict(ORG), settings=settings_)
@@ -96,8 +62,8 @@ def app() -> Any:
 
 
 @pytest.fixture
-def client(app: Any) -> Iterator[TestClient]:
-    with TestClient(app, base_url="http://emulator.test") as c:
+def client(app: Any) -> Iterator[SyncClient]:
+    with SyncClient(app, base_url="http://emulator.test") as c:
         c.headers["Authorization"] = f"Bearer {ADMIN}"
         yield c
 
@@ -114,12 +80,12 @@ def conforms(spec: SpecSchemas, method: str, path: str, response: httpx.Response
     assert spec.response_errors(method, path, response.status_code, response.json()) == []
 
 
-def create(client: TestClient, **body: Any) -> Any:
+def create(client: SyncClient, **body: Any) -> Any:
     payload = {"idempotency_key": "k1", "visibility": "public", **body}
     return client.post("/v2/incidents", json=payload)
 
 
-def test_create_returns_200_with_a_spec_valid_incident(client: TestClient, spec: SpecSchemas) -> None:
+def test_create_returns_200_with_a_spec_valid_incident(client: SyncClient, spec: SpecSchemas) -> None:
     payload = {
         "idempotency_key": "k1",
         "visibility": "public",
@@ -141,7 +107,7 @@ def test_create_returns_200_with_a_spec_valid_incident(client: TestClient, spec:
     assert incident["creator"] == {"api_key": {"id": incident["creator"]["api_key"]["id"], "name": "Admin key"}}
 
 
-def test_the_same_idempotency_key_never_opens_a_second_incident(client: TestClient, app: Any) -> None:
+def test_the_same_idempotency_key_never_opens_a_second_incident(client: SyncClient, app: Any) -> None:
     first = create(client, name="A").json()["incident"]
     again = create(client, name="A").json()["incident"]
     different_body = create(client, name="B").json()["incident"]
@@ -164,7 +130,7 @@ def test_the_same_idempotency_key_never_opens_a_second_incident(client: TestClie
     ],
 )
 def test_invalid_creates_are_422_naming_the_field(
-    client: TestClient, spec: SpecSchemas, body: dict[str, Any], field: str
+    client: SyncClient, spec: SpecSchemas, body: dict[str, Any], field: str
 ) -> None:
     response = client.post("/v2/incidents", json=body)
     assert response.status_code == 422
@@ -175,7 +141,7 @@ def test_invalid_creates_are_422_naming_the_field(
     assert store(client.app.state.emulator).order == []
 
 
-def test_show_by_id_or_reference_number(client: TestClient, spec: SpecSchemas) -> None:
+def test_show_by_id_or_reference_number(client: SyncClient, spec: SpecSchemas) -> None:
     incident = create(client, name="A").json()["incident"]
     by_id = client.get(f"/v2/incidents/{incident['id']}")
     by_number = client.get("/v2/incidents/1")
@@ -188,7 +154,7 @@ def test_show_by_id_or_reference_number(client: TestClient, spec: SpecSchemas) -
     conforms(spec, "GET", "/v2/incidents/{id}", missing)
 
 
-def test_edit_changes_only_the_given_fields_and_notifies(client: TestClient, spec: SpecSchemas) -> None:
+def test_edit_changes_only_the_given_fields_and_notifies(client: SyncClient, spec: SpecSchemas) -> None:
     incident = create(client, name="A", summary="first").json()["incident"]
     payload = {"incident": {"severity_id": "01SEVMAJOR000000000000000"}, "notify_incident_channel": True}
     response = client.post(f"/v2/incidents/{incident['id']}/actions/edit", json=payload)
@@ -220,7 +186,7 @@ def test_edit_changes_only_the_given_fields_and_notifies(client: TestClient, spe
         (TRIAGE, DECLINED, False),
     ],
 )
-def test_status_transitions_are_limited(client: TestClient, start: str, target: str, allowed: bool) -> None:
+def test_status_transitions_are_limited(client: SyncClient, start: str, target: str, allowed: bool) -> None:
     incident = seed(client, start)
     body = {"incident": {"incident_status_id": target}, "notify_incident_channel": False}
     response = client.post(f"/v2/incidents/{incident}/actions/edit", json=body)
@@ -229,7 +195,7 @@ def test_status_transitions_are_limited(client: TestClient, start: str, target: 
         assert response.json()["errors"][0]["source"] == {"field": "incident.incident_status_id"}
 
 
-def seed(client: TestClient, status: str) -> str:
+def seed(client: SyncClient, status: str) -> str:
     """An incident in `status` (seeded as a retrospective import could: any category)."""
     emu = client.app.state.emulator
     [incident_id] = seed_incidents(emu, 1)
@@ -237,13 +203,13 @@ def seed(client: TestClient, status: str) -> str:
     return incident_id
 
 
-def test_edit_requires_its_fields(client: TestClient) -> None:
+def test_edit_requires_its_fields(client: SyncClient) -> None:
     create(client)
     assert client.post("/v2/incidents/1/actions/edit", json={"incident": {}}).status_code == 422
     assert client.post("/v2/incidents/1/actions/edit", json={"notify_incident_channel": True}).status_code == 422
 
 
-def test_scopes_are_per_key(client: TestClient, spec: SpecSchemas) -> None:
+def test_scopes_are_per_key(client: SyncClient, spec: SpecSchemas) -> None:
     create(client)
     reader = {"Authorization": f"Bearer {READER}"}
     assert client.get("/v2/incidents/1", headers=reader).status_code == 200
@@ -255,7 +221,7 @@ def test_scopes_are_per_key(client: TestClient, spec: SpecSchemas) -> None:
     assert client.post("/v2/incidents/1/actions/edit", json=edit, headers=reader).status_code == 403
 
 
-def test_list_pages_filters_and_counts(client: TestClient, spec: SpecSchemas) -> None:
+def test_list_pages_filters_and_counts(client: SyncClient, spec: SpecSchemas) -> None:
     emu = client.app.state.emulator
     seed_incidents(emu, 30, status_id=LIVE)
     seed_incidents(emu, 20, status_id=TRIAGE)
@@ -288,7 +254,7 @@ def test_list_pages_filters_and_counts(client: TestClient, spec: SpecSchemas) ->
     "params",
     [{"page_size": 0}, {"page_size": 251}, {"page_size": "x"}, {"status_category[like]": "live"}, {"sort_by": "name"}],
 )
-def test_bad_list_parameters_are_422(client: TestClient, params: dict[str, Any]) -> None:
+def test_bad_list_parameters_are_422(client: SyncClient, params: dict[str, Any]) -> None:
     assert client.get("/v2/incidents", params=params).status_code == 422
 
 
@@ -302,7 +268,7 @@ def test_bad_list_parameters_are_422(client: TestClient, params: dict[str, Any])
 def test_walking_the_cursor_returns_each_match_once(
     statuses: list[str], page_size: int, categories: set[str], oldest_first: bool
 ) -> None:
-    with TestClient(org_app(), base_url="http://emulator.test") as c:
+    with SyncClient(org_app(), base_url="http://emulator.test") as c:
         emu = c.app.state.emulator
         for status in statuses:
             seed_incidents(emu, 1, status_id=status if status in (LIVE, FIXING, TRIAGE) else None)
@@ -323,7 +289,7 @@ def test_walking_the_cursor_returns_each_match_once(
         assert seen == (expected if oldest_first else expected[::-1])
 
 
-def test_bulk_seeding_endpoint(client: TestClient) -> None:
+def test_bulk_seeding_endpoint(client: SyncClient) -> None:
     response = client.post("/_emulator/incidents/bulk", json={"count": 600, "incident_status_id": LIVE})
     assert response.status_code == 201
     assert len(response.json()["ids"]) == 600

@@ -7,13 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.emulator import Emulator, EmulatorSettings, load_state, seed_routes
-from reconciler.emulator.response_form import render_route
-from tests.emulator_helpers import ADMIN, in_process, to_payload
+from reconciler.emulator.state import example_state_data
+from reconciler.emulator.views import render_v2, render_v3
+from tests.emulator_helpers import ADMIN, in_process
 
 
 def _by_name(items: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -48,7 +50,22 @@ def test_example_lookups_match_the_doc() -> None:
         "Default": True,
         "Production Outage": False,
     }
-    assert {n: f["field_type"] for n, f in _by_name(state.custom_fields).items()} == {"Affected Service": "text"}
+    assert {n: f["field_type"] for n, f in _by_name(state.custom_fields).items()} == {
+        "Affected Service": "text",
+        "Customer Impact": "single_select",
+    }
+    assert [o["value"] for o in state.custom_field_options.values()] == ["None", "Some", "Widespread"]
+    assert {n: r["role_type"] for n, r in _by_name(state.incident_roles).items()} == {
+        "Incident Lead": "lead",
+        "Reporter": "reporter",
+        "Communications Lead": "custom",
+    }
+    assert [(t["name"], t["rank"]) for t in state.incident_timestamps.values()] == [
+        ("Impact started", 1),
+        ("Identified", 2),
+        ("Fixed", 3),
+    ]
+    assert (state.organisation.v3_migrated, state.organisation.severity_required) == (True, False)
     assert {u["email"] for u in state.users.values()} == {"oncall@example.com", "admin@example.com"}
     assert set(_by_name(state.teams)) == {"Platform", "Database"}
     assert state.slack_channels == {"C07ALERTS01": "#alerts", "C07STAGING1": "#alerts-staging"}
@@ -69,7 +86,8 @@ def _conditions(route: dict[str, Any]) -> list[tuple[str, str, str, list[str]]]:
 
 
 def test_example_routes_match_the_doc_with_the_dashboard_edit() -> None:
-    routes = {r["name"]: r for r in load_state().routes.routes()}
+    state = load_state()
+    routes = {r["name"]: render_v2(r, state) for r in state.routes.routes()}
     assert list(routes) == [
         "Production Alerts",
         "Production Warnings",
@@ -102,17 +120,9 @@ def test_example_routes_match_the_doc_with_the_dashboard_edit() -> None:
 
 
 def test_example_routes_are_exactly_what_the_server_renders_from_their_payloads() -> None:
+    """The state file holds the routes as AlertRouteV2; stored once, they render back byte for byte."""
     state = load_state()
-    for route in state.routes.routes():
-        again = render_route(
-            to_payload(route),
-            state,
-            route_id=route["id"],
-            version=route["version"],
-            created_at=route["created_at"],
-            updated_at=route["updated_at"],
-        )
-        assert again == route
+    assert [render_v2(r, state) for r in state.routes.routes()] == example_state_data()["routes"]
 
 
 def test_a_yaml_state_file_loads_with_defaults_filled(tmp_path: Path) -> None:
@@ -163,3 +173,28 @@ def test_bulk_seeding_over_http() -> None:
             return response.status_code, len(app.state.emulator.state.routes)
 
     assert asyncio.run(run()) == (201, 256)
+
+
+def test_a_state_file_holds_the_organisation_and_routes_in_either_form(tmp_path: Path) -> None:
+    """Routes may be given as AlertRouteV2 or AlertRouteV3 (as either API returns them); both load into one store."""
+    data = example_state_data()
+    v2_route = data["routes"][0]
+    state = load_state()
+    v3_route = render_v3(state.routes.get(v2_route["id"]).route, state) | {"id": "01KV3ROUTE0000000000000001"}
+    path = tmp_path / "state.json"
+    path.write_text(
+        json.dumps(data | {"routes": [v2_route, v3_route], "organisation": {"v3_migrated": False}}), encoding="utf-8"
+    )
+    loaded = load_state(path)
+    assert loaded.organisation.v3_migrated is False and loaded.organisation.severity_required is False
+    first, second = (render_v3(r, loaded) for r in loaded.routes.routes())
+    assert first == v3_route | {"id": v2_route["id"]}  # the same route, whichever form the file held
+    assert render_v2(loaded.routes.get(v3_route["id"]).route, loaded) == v2_route | {"id": v3_route["id"]}
+    assert second["id"] == v3_route["id"]
+
+
+def test_a_bad_organisation_in_a_state_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.yaml"
+    path.write_text("organisation: {v3_migrated: maybe}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^state: organisation.v3_migrated must be true or false, got 'maybe'$"):
+        load_state(path)

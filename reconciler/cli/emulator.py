@@ -35,9 +35,16 @@ from reconciler.errors import ConfigError
     metavar="FILE",
     help="Seeded fault profile to inject (JSON or YAML): latency, 5xx, dropped connections, 429s, hangs.",
 )
+@click.option(
+    "--not-migrated",
+    is_flag=True,
+    help="Serve an organisation not yet moved to the v3 alert-route API: /v3/alert_routes answers 403 "
+    "api_not_yet_available (v2 keeps working).",
+)
 @handle_errors
-def emulator(host: str, port: int, state_file: Path | None, faults_file: Path | None) -> int:
-    """Serve an emulator of the incident.io API (alert routes and lookups) for trying reconciler and for tests.
+def emulator(host: str, port: int, state_file: Path | None, faults_file: Path | None, not_migrated: bool) -> int:
+    """Serve an emulator of the incident.io API (alert routes v2 and v3, lookups, incidents) for trying reconciler
+    and for tests.
 
     It prints the URL it listens on and the example API keys with their scopes, then serves until Ctrl-C.
     State lives in memory for the life of the process. Test-only endpoints live under /_emulator/.
@@ -50,7 +57,7 @@ def emulator(host: str, port: int, state_file: Path | None, faults_file: Path | 
         state = load_state(state_file)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot load the state file {state_file}: {exc}") from exc
-    settings = EmulatorSettings()
+    settings = EmulatorSettings(not_migrated=not_migrated)
     if faults_file is not None:
         try:
             settings = dataclasses.replace(settings, faults=load_faults(faults_file))
@@ -69,6 +76,8 @@ def emulator(host: str, port: int, state_file: Path | None, faults_file: Path | 
         click.echo(f"  {key.key:<{width}}  {', '.join(sorted(key.scopes)) or '(no scopes)'}")
     if faults_file is not None:
         click.echo(f"Fault profile: {faults_file}")
+    if not_migrated or not state.organisation.v3_migrated:
+        click.echo("Organisation not yet migrated to v3: /v3/alert_routes answers 403 api_not_yet_available.")
     click.echo(f"Try: curl -H 'Authorization: Bearer example-admin' {url}/v2/alert_routes")
     click.echo(f"Write log: {url}/_emulator/writes   Press Ctrl-C to stop.")
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn shuts down gracefully, then re-raises the signal

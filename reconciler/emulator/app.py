@@ -1,5 +1,10 @@
 """The Starlette app: API endpoints through the runtime pipeline, `/_emulator/*` controls, envelope-shaped 404/405.
 
+Paths: each path is one route that dispatches on the method, so a 405 names every method the path serves in its
+`Allow` header (sorted; exactly the methods the spec defines, no implicit HEAD). A trailing slash is not redirected
+(`/v2/alert_routes/` is another path, so a 404 envelope), since the real API's paths have none and a redirect would
+hide a client's malformed URL.
+
 Dropped connections ("the write committed but no response came back"):
 - served (uvicorn): the underlying transport is closed before any byte of a response is written, so the client
   sees the connection close (httpx: `RemoteProtocolError: Server disconnected without sending a response`);
@@ -11,6 +16,7 @@ Dropped connections ("the write committed but no response came back"):
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,7 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from reconciler.emulator import control, incidents, lookups_api, routes_api
 from reconciler.emulator.body import capped, declared_too_large, too_large
-from reconciler.emulator.errors import ApiError, Problem, error_response
+from reconciler.emulator.errors import ErrorDetail, WireError, error_response
 from reconciler.emulator.runtime import DROP_SCOPE_KEY, Emulator, Handler
 from reconciler.emulator.settings import EmulatorSettings
 from reconciler.emulator.state import EmulatorState, load_state
@@ -68,7 +74,10 @@ class EmulatorApp(Starlette):
             raise DroppedConnection("the emulator dropped the connection after the write committed (injected fault)")
 
 
-def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Any:
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         emu: Emulator = request.app.state.emulator
         return await emu.dispatch(request, scope_name, write, handler)
@@ -76,9 +85,28 @@ def _endpoint(scope_name: str | None, write: bool, handler: Handler) -> Any:
     return endpoint
 
 
+class _ByMethod:
+    """One path's endpoints by method, as a plain ASGI app, so that starlette routes every method to it (a function
+    endpoint would be limited to GET) and a method the path does not serve gets a 405 listing all it does."""
+
+    def __init__(self, path: str, endpoints: dict[str, Endpoint]):
+        self.path, self.endpoints = path, endpoints
+        self.allow = ", ".join(sorted(endpoints))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        endpoint = self.endpoints.get(request.method)
+        if endpoint is None:
+            error = WireError.one(405, "method_not_allowed", f"{request.method} is not allowed on {self.path}")
+            response = error_response(error, {"Allow": self.allow})
+        else:
+            response = await endpoint(request)
+        await response(scope, receive, send)
+
+
 async def _api_error(request: Request, exc: Exception) -> Response:
-    """An ApiError no endpoint caught (a body over the cap while a control endpoint reads it): its envelope."""
-    assert isinstance(exc, ApiError)
+    """A WireError no endpoint caught (a body over the cap while a control endpoint reads it): its envelope."""
+    assert isinstance(exc, WireError)
     return error_response(exc)
 
 
@@ -86,23 +114,27 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
     headers = dict(exc.headers or {})
-    return error_response(ApiError(exc.status_code, [Problem(code, str(exc.detail))]), headers)
+    return error_response(WireError(exc.status_code, [ErrorDetail(code, str(exc.detail))]), headers)
 
 
 def create_app(state: EmulatorState | None = None, *, settings: EmulatorSettings | None = None) -> Starlette:
     """The emulator app holding `state` (default: the example organisation); `app.state.emulator` is its runtime."""
-    routes: list[BaseRoute] = []
+    paths: dict[str, dict[str, Endpoint]] = {}
     for method, path, scope_name, write, handler in (
         *routes_api.ENDPOINTS,
         *lookups_api.ENDPOINTS,
         *incidents.ENDPOINTS,
     ):
-        routes.append(Route(path, _endpoint(scope_name, write, handler), methods=[method]))
-    routes.extend(control.ROUTES)
-    routes.extend(incidents.ROUTES)
+        paths.setdefault(path, {})[method] = _endpoint(scope_name, write, handler)
+    for route in (*control.ROUTES, *incidents.ROUTES):
+        for method in route.methods or ():
+            if method != "HEAD":  # starlette adds HEAD to every GET route
+                paths.setdefault(route.path, {})[method] = route.endpoint
+    routes: list[BaseRoute] = [Route(path, _ByMethod(path, endpoints)) for path, endpoints in paths.items()]
     app = EmulatorApp(
         routes=routes,
-        exception_handlers={HTTPException: _http_error, ApiError: _api_error},
+        exception_handlers={HTTPException: _http_error, WireError: _api_error},
     )
+    app.router.redirect_slashes = False
     app.state.emulator = Emulator(state if state is not None else load_state(), settings or EmulatorSettings())
     return app

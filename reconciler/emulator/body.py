@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope
 
-from reconciler.emulator.errors import ApiError
+from reconciler.emulator.errors import WireError
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -33,10 +33,10 @@ class TooDeep(ValueError):
     """The JSON nests more than MAX_JSON_DEPTH arrays and objects."""
 
 
-def too_large() -> ApiError:
+def too_large() -> WireError:
     """The 413 a body over the cap gets; the connection is closed after it, as a gateway does."""
     message = f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB"
-    error = ApiError.one(413, "request_too_large", message)
+    error = WireError.one(413, "request_too_large", message)
     error.headers["connection"] = "close"
     return error
 

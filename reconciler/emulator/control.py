@@ -11,12 +11,18 @@
                                  "retry_after_format"}.
 - `POST /_emulator/rate_limit`   change some of them (body: a mapping of those keys); every bucket starts afresh.
 - `POST /_emulator/reset`        clear both logs and every rate-limit bucket (routes are kept).
-- `POST /_emulator/routes/bulk`  {"count": N, "name_prefix"?: str, "payload"?: create payload} → 201
+- `POST /_emulator/routes/bulk`  {"count": N, "name_prefix"?: str, "payload"?: create payload, v2 or v3} → 201
                                  {"ids": [...]}: N more routes, straight into state (not in the write log).
+- `GET  /_emulator/organisation` the organisation's settings: {"v3_migrated", "severity_required"}.
+- `POST /_emulator/organisation` change some of them (body: a mapping of those keys, booleans); `v3_migrated:
+                                 false` makes /v3/alert_routes answer 403 `api_not_yet_available`.
+
+The write log's entries also say which API a write came through: `api_version` ("v2" or "v3").
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,22 +31,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reconciler.emulator.body import TooDeep, loads
-from reconciler.emulator.errors import ApiError, Problem, error_response, json_response
+from reconciler.emulator.errors import ErrorDetail, WireError, error_response, json_response
 from reconciler.emulator.ratelimit import RateLimiter
-from reconciler.emulator.response_form import render_route
+from reconciler.emulator.route_model import from_v2, from_v3, is_v3_payload
 from reconciler.emulator.runtime import Emulator
 from reconciler.emulator.settings import FaultProfile, rate_limit_from_dict, rate_limit_to_dict
-from reconciler.emulator.state import Obj, now_iso
-from reconciler.emulator.validation import validate_route_payload
+from reconciler.emulator.state import Obj, Organisation, now_iso
+from reconciler.emulator.validation import validate_route_payload, validate_route_payload_v3
+
+
+def _first_source(emu: Emulator) -> list[Obj]:
+    if not emu.state.alert_sources:
+        return []
+    return [{"alert_source_id": next(iter(emu.state.alert_sources)), "condition_groups": []}]
 
 
 def minimal_payload(emu: Emulator, name: str) -> Obj:
-    """A valid create payload using the first alert source: what bulk seeding creates by default."""
-    sources = (
-        [{"alert_source_id": next(iter(emu.state.alert_sources)), "condition_groups": []}]
-        if emu.state.alert_sources
-        else []
-    )
+    """A valid v2 create payload using the first alert source: what bulk seeding creates by default."""
+    sources = _first_source(emu)
     return {
         "name": name,
         "enabled": True,
@@ -62,28 +70,44 @@ def minimal_payload(emu: Emulator, name: str) -> Obj:
     }
 
 
+def minimal_payload_v3(emu: Emulator, name: str) -> Obj:
+    """The same route as `minimal_payload`, as a v3 create payload."""
+    return {
+        "name": name,
+        "enabled": True,
+        "is_private": False,
+        "alert_sources": _first_source(emu),
+        "condition_groups": [],
+        "expressions": [],
+        "grouping_config": {"default": {"enabled": False}},
+        "message_config": {"destinations": []},
+        "escalation_config": {"auto_cancel_escalations": False, "escalation_targets": []},
+        "incident_config": {"enabled": False},
+    }
+
+
 def seed_routes(
     emu: Emulator, count: int, *, name_prefix: str = "Seeded route", payload: Obj | None = None
 ) -> list[str]:
     """Add `count` routes (version 1) directly to state, named "<prefix> <n>"; returns their ids.
 
-    `payload` (a create payload) is the template; its name is replaced. Raises ValueError if it is invalid.
+    `payload` (a v2 or v3 create payload) is the template; its name is replaced. Raises ValueError if it is invalid.
     """
+    body = dict(payload or minimal_payload(emu, ""))
+    v3 = is_v3_payload(body)
+    body["name"] = f"{name_prefix} {len(emu.state.routes) + 1}"
+    validate = validate_route_payload_v3 if v3 else validate_route_payload
+    problems = validate(body, emu.state, update=False)
+    if problems:
+        raise ValueError("; ".join(f"{p.field}: {p.message}" for p in problems))
+    template = (from_v3 if v3 else from_v2)(body)
     start = len(emu.state.routes)
     ids = []
     for n in range(start + 1, start + count + 1):
-        body = dict(payload or minimal_payload(emu, ""))
-        body["name"] = f"{name_prefix} {n}"
-        if n == start + 1:
-            problems = validate_route_payload(body, emu.state, update=False)
-            if problems:
-                raise ValueError("; ".join(f"{p.field}: {p.message}" for p in problems))
-        route_id = emu.state.routes.new_id()
         stamp = now_iso()
-        emu.state.routes.put(
-            render_route(body, emu.state, route_id=route_id, version=1, created_at=stamp, updated_at=stamp)
-        )
-        ids.append(route_id)
+        route = {**template, "id": emu.state.routes.new_id(), "name": f"{name_prefix} {n}", "version": 1}
+        emu.state.routes.put({**route, "created_at": stamp, "updated_at": stamp})
+        ids.append(route["id"])
     return ids
 
 
@@ -97,9 +121,9 @@ async def _body(request: Request) -> Any:
     try:
         return loads(raw) if raw else {}
     except TooDeep as exc:
-        raise ApiError.one(400, "invalid_json", str(exc)) from None
+        raise WireError.one(400, "invalid_json", str(exc)) from None
     except ValueError:
-        raise ApiError.one(400, "invalid_json", "the body must be JSON") from None
+        raise WireError.one(400, "invalid_json", "the body must be JSON") from None
 
 
 async def writes(request: Request) -> Response:
@@ -121,8 +145,8 @@ async def set_faults(request: Request) -> Response:
             raise ValueError("a fault profile must be a JSON object")
         profile = FaultProfile.from_dict(data)
     except ValueError as exc:
-        return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
-    except ApiError as exc:
+        return error_response(WireError(400, [ErrorDetail("invalid_value", str(exc))]))
+    except WireError as exc:
         return error_response(exc)
     _emulator(request).set_faults(profile)
     return json_response(profile.to_dict())
@@ -145,11 +169,30 @@ async def set_rate_limit(request: Request) -> Response:
             raise ValueError("rate-limit settings must be a JSON object")
         emu.settings = rate_limit_from_dict(emu.settings, data)
     except ValueError as exc:
-        return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
-    except ApiError as exc:
+        return error_response(WireError(400, [ErrorDetail("invalid_value", str(exc))]))
+    except WireError as exc:
         return error_response(exc)
     _fresh_limiter(emu)  # a new limit or starting level only means something for a bucket that starts afresh
     return json_response(rate_limit_to_dict(emu.settings))
+
+
+async def get_organisation(request: Request) -> Response:
+    return json_response(dataclasses.asdict(_emulator(request).state.organisation))
+
+
+async def set_organisation(request: Request) -> Response:
+    emu = _emulator(request)
+    try:
+        data = await _body(request)
+        if not isinstance(data, dict):
+            raise ValueError("organisation settings must be a JSON object")
+        changed = Organisation.from_dict({**dataclasses.asdict(emu.state.organisation), **data})
+    except ValueError as exc:
+        return error_response(WireError(400, [ErrorDetail("invalid_value", str(exc).removeprefix("state: "))]))
+    except WireError as exc:
+        return error_response(exc)
+    emu.state.organisation = changed
+    return json_response(dataclasses.asdict(changed))
 
 
 async def reset(request: Request) -> Response:
@@ -177,8 +220,8 @@ def bulk_endpoint(seed: Seeder) -> Callable[[Request], Awaitable[Response]]:
                 raise ValueError("count must be an integer between 0 and 100000")
             ids = seed(_emulator(request), data, count)
         except ValueError as exc:
-            return error_response(ApiError(400, [Problem("invalid_value", str(exc))]))
-        except ApiError as exc:
+            return error_response(WireError(400, [ErrorDetail("invalid_value", str(exc))]))
+        except WireError as exc:
             return error_response(exc)
         return json_response({"ids": ids}, status=201)
 
@@ -202,4 +245,6 @@ ROUTES = [
     Route("/_emulator/rate_limit", set_rate_limit, methods=["POST"]),
     Route("/_emulator/reset", reset, methods=["POST"]),
     Route("/_emulator/routes/bulk", bulk, methods=["POST"]),
+    Route("/_emulator/organisation", get_organisation, methods=["GET"]),
+    Route("/_emulator/organisation", set_organisation, methods=["POST"]),
 ]

@@ -1,4 +1,12 @@
-"""The incident.io error envelope: `{type, status, request_id, errors: [{code, message, source?: {field}}]}`."""
+"""The server side of incident.io's error envelope: what the emulator answers on the wire when a request fails.
+
+    {"type": ..., "status": ..., "request_id": ..., "errors": [{"code", "message", "source"?: {"field"}}]}
+
+`WireError` is the exception a handler raises to answer with that envelope, and `ErrorDetail` is one entry of its
+`errors` list. They are the emulated server's responses, not reconciler's own exceptions: the tool's errors live in
+`reconciler.errors` (and the client's view of an API failure in `reconciler.api.errors`), and nothing outside
+`reconciler/emulator/` raises or catches these.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +38,8 @@ ERROR_TYPES = {
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One entry of `errors`."""
+class ErrorDetail:
+    """One entry of the envelope's `errors`: a machine code, a message, and the request field it is about."""
 
     code: str
     message: str
@@ -45,24 +53,24 @@ class Problem:
 
 
 @dataclass
-class ApiError(Exception):
-    """Raised by handlers; the pipeline turns it into an error response."""
+class WireError(Exception):
+    """Raised by a handler to answer `status` with the envelope; the runtime pipeline turns it into the response."""
 
     status: int
-    problems: list[Problem]
+    details: list[ErrorDetail]
     headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. the 429 `rate_limit` object
 
     @classmethod
-    def one(cls, status: int, code: str, message: str, field_name: str | None = None) -> ApiError:
-        return cls(status, [Problem(code, message, field_name)])
+    def one(cls, status: int, code: str, message: str, field_name: str | None = None) -> WireError:
+        return cls(status, [ErrorDetail(code, message, field_name)])
 
 
 def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-def error_body(status: int, problems: list[Problem], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(status: int, details: list[ErrorDetail], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": ERROR_TYPES.get(status, "error"),
         "status": status,
@@ -70,7 +78,7 @@ def error_body(status: int, problems: list[Problem], extra: dict[str, Any] | Non
     }
     if extra:
         body.update(extra)
-    body["errors"] = [p.to_dict() for p in problems]
+    body["errors"] = [d.to_dict() for d in details]
     return body
 
 
@@ -83,6 +91,6 @@ def raw_json_response(body: bytes, status: int = 200, headers: dict[str, str] | 
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
-def error_response(exc: ApiError, headers: dict[str, str] | None = None) -> Response:
+def error_response(exc: WireError, headers: dict[str, str] | None = None) -> Response:
     merged = {**(headers or {}), **exc.headers}
-    return json_response(error_body(exc.status, exc.problems, exc.extra), exc.status, merged)
+    return json_response(error_body(exc.status, exc.details, exc.extra), exc.status, merged)

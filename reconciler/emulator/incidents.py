@@ -1,70 +1,48 @@
-"""`/v2/incidents`: create (200, idempotent on `idempotency_key`), show (id or number), edit, the filtered list.
+"""`/v2/incidents`: create (200, idempotent on `idempotency_key`), show (id or number), edit, the filtered list
+(incident_filters.py). Custom field entries, role assignments and timestamp values are checked and echoed as
+incident_fields.py says; an organisation with `severity_required` refuses an incident without a severity with the
+spec's own 422 (`is_required` on `severity_id`, "A severity is required to open an incident").
 
 Plus test endpoints: `GET /_emulator/notifications` (Slack notifications recorded by edits with
 `notify_incident_channel: true`) and `POST /_emulator/incidents/bulk` (seed many incidents at once).
 
 Assumptions where the spec is silent (INCIDENT_IO_API.md §5): a reused `idempotency_key` returns the incident it
 created first, whatever the rest of the body; Edit carries no `x-rbac-scopes`, so the emulator asks for
-`incidents.edit`; the list's cursor is given only while more incidents follow; `page_size` is capped at 250 as the
-endpoint's text says (its schema says 500).
+`incidents.edit`; the list's cursor is given only while more incidents follow (paging.py); `page_size` is capped
+at 250 as the endpoint's text says (its schema says 500).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reconciler.emulator import paging
 from reconciler.emulator.body import TooDeep, loads
 from reconciler.emulator.control import bulk_endpoint
-from reconciler.emulator.errors import ApiError, json_response
-from reconciler.emulator.routes_api import page_size_param
+from reconciler.emulator.errors import WireError, json_response
+from reconciler.emulator.incident_fields import apply_sections
+from reconciler.emulator.incident_filters import MODES, select
+from reconciler.emulator.incident_store import IncidentStore, add, find, store
 from reconciler.emulator.runtime import Call, Emulator
 from reconciler.emulator.scopes import INCIDENTS_CREATE, INCIDENTS_EDIT, INCIDENTS_VIEW
 from reconciler.emulator.state import Obj, now_iso
 
+__all__ = ["SCOPES", "IncidentStore", "find", "new_incident", "seed_incidents", "store"]
 SCOPES = (INCIDENTS_VIEW, INCIDENTS_CREATE, INCIDENTS_EDIT)
 PAGE_MAX = 250
-MODES = ("standard", "retrospective", "test", "tutorial")
-DEFAULT_MODES = ("standard", "retrospective")
 SLACK_TEAM = "T02EXAMPLE1"
 # Moves the edit endpoint allows between status categories (besides staying within one).
 TRANSITIONS = {"triage": {"learning", "closed"}, "live": {"learning", "closed"}, "learning": {"closed"}}
 CREATE_CATEGORIES = {"standard": {"triage", "live"}, "retrospective": {"triage", "live", "learning", "closed"}}
 
 
-@dataclass
-class IncidentStore:
-    """Incidents in creation order, with indexes by idempotency key and by reference number."""
-
-    incidents: dict[str, Obj] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
-    by_key: dict[str, str] = field(default_factory=dict)
-    notifications: list[Obj] = field(default_factory=list)
-
-    def by_number(self, number: int) -> Obj | None:
-        if 1 <= number <= len(self.order):
-            return self.incidents[self.order[number - 1]]
-        return None
-
-
-def store(emu: Emulator) -> IncidentStore:
-    """The incidents of this emulator's state (kept beside it, so a new state starts with none)."""
-    found = getattr(emu.state, "_incident_store", None)
-    if not isinstance(found, IncidentStore):
-        found = IncidentStore()
-        setattr(emu.state, "_incident_store", found)  # noqa: B010 - EmulatorState has no incident field (yet)
-    return found
-
-
-def _problem(field_name: str, message: str, code: str = "invalid_value") -> ApiError:
-    return ApiError.one(422, code, message, field_name)
+def _problem(field_name: str, message: str, code: str = "invalid_value") -> WireError:
+    return WireError.one(422, code, message, field_name)
 
 
 async def _body(call: Call) -> Obj:
@@ -110,7 +88,7 @@ def _api_key_actor(call: Call) -> Obj:
 
 
 def new_incident(emu: Emulator, body: Obj, creator: Obj) -> Obj:
-    """Validate a create payload and build the incident (not stored); raises ApiError 422 naming the field."""
+    """Validate a create payload and build the incident (not stored); raises WireError 422 naming the field."""
     for name in ("idempotency_key", "visibility"):
         if name not in body:
             raise _problem(name, f"{name} is required", "is_required")
@@ -122,6 +100,8 @@ def new_incident(emu: Emulator, body: Obj, creator: Obj) -> Obj:
     if mode not in MODES:
         raise _problem("mode", f"mode must be one of {', '.join(MODES)}")
     severity = _lookup(emu, "severities", "severity_id", body["severity_id"]) if "severity_id" in body else None
+    if severity is None and emu.state.organisation.severity_required:
+        raise _problem("severity_id", "A severity is required to open an incident", "is_required")
     types = emu.state.incident_types
     if "incident_type_id" in body:
         type_: Obj | None = _lookup(emu, "incident_types", "incident_type_id", body["incident_type_id"])
@@ -157,6 +137,7 @@ def new_incident(emu: Emulator, body: Obj, creator: Obj) -> Obj:
         "created_at": stamp,
         "updated_at": stamp,
     }
+    apply_sections(emu.state, incident, body)
     if summary is not None:
         incident["summary"] = summary
     if severity is not None:
@@ -164,13 +145,6 @@ def new_incident(emu: Emulator, body: Obj, creator: Obj) -> Obj:
     if type_ is not None:
         incident["incident_type"] = type_
     return incident
-
-
-def add(emu: Emulator, incident: Obj, idempotency_key: str) -> None:
-    s = store(emu)
-    s.incidents[incident["id"]] = incident
-    s.order.append(incident["id"])
-    s.by_key[idempotency_key] = incident["id"]
 
 
 async def create_incident(emu: Emulator, call: Call) -> Response:
@@ -183,17 +157,6 @@ async def create_incident(emu: Emulator, call: Call) -> Response:
     add(emu, incident, body["idempotency_key"])
     emu.commit(call, "POST", incident["id"], None, incident["name"])
     return json_response({"incident": incident})
-
-
-def find(emu: Emulator, ident: str) -> Obj:
-    """An incident by full id or by the number of its reference (`123` for INC-123); 404 otherwise."""
-    s = store(emu)
-    found = s.incidents.get(ident)
-    if found is None and ident.isdigit():
-        found = s.by_number(int(ident))
-    if found is None:
-        raise ApiError.one(404, "not_found", "The incident was not found", "id")
-    return found
 
 
 async def show_incident(emu: Emulator, call: Call) -> Response:
@@ -230,6 +193,7 @@ async def edit_incident(emu: Emulator, call: Call) -> Response:
         target = _lookup(emu, "incident_statuses", "incident.incident_status_id", changes["incident_status_id"])
         _check_transition(incident["incident_status"], target)
         updated["incident_status"] = target
+    apply_sections(emu.state, updated, changes, "incident.")
     changed = sorted(k for k in updated if updated[k] != incident.get(k))
     if changed:
         updated["updated_at"] = now_iso()
@@ -249,72 +213,20 @@ async def edit_incident(emu: Emulator, call: Call) -> Response:
     return json_response({"incident": updated})
 
 
-_PICK: dict[str, Callable[[Obj], Any]] = {
-    "status": lambda i: i["incident_status"]["id"],
-    "status_category": lambda i: i["incident_status"]["category"],
-    "severity": lambda i: (i.get("severity") or {}).get("id"),
-    "incident_type": lambda i: (i.get("incident_type") or {}).get("id"),
-}
-_OPERATORS = {"status": ("one_of", "not_in"), "status_category": ("one_of", "not_in"),
-              "severity": ("one_of", "not_in", "gte", "lte"), "incident_type": ("one_of", "not_in")}  # fmt: skip
-_FILTER = re.compile(r"^(status|status_category|severity|incident_type)\[([a-z_]+)\]$")
-
-
-def _predicate(emu: Emulator, key: str, values: list[str]) -> Callable[[Obj], bool]:
-    """One `name[op]=values` query filter as a test on an incident; an unknown operator is a 422."""
-    match = _FILTER.match(key)
-    if match is None or match.group(2) not in _OPERATORS[match.group(1)]:
-        raise _problem(key, f"unsupported filter {key}")
-    name, op = match.groups()
-    pick, wanted = _PICK[name], set(values)
-    if op == "one_of":
-        return lambda incident: pick(incident) in wanted
-    if op == "not_in":
-        return lambda incident: pick(incident) not in wanted
-    # severity[gte|lte]: compare ranks with the named severity's
-    ranks = [int(_lookup(emu, "severities", key, v)["rank"]) for v in values]
-    sign = 1 if op == "gte" else -1
-
-    def by_rank(incident: Obj) -> bool:
-        severity = incident.get("severity")
-        return severity is not None and all(sign * (int(severity["rank"]) - r) >= 0 for r in ranks)
-
-    return by_rank
-
-
 def matching(emu: Emulator, call: Call) -> list[Obj]:
-    """The incidents the query's filters select (combined by `filter_mode`), in the requested order."""
-    q = call.request.query_params
-    tests = [_predicate(emu, k, q.getlist(k)) for k in dict.fromkeys(q) if k.split("[", 1)[0] in _PICK]
-    modes = set(q.getlist("mode[one_of]")) or set(DEFAULT_MODES)
-    combine = any if q.get("filter_mode") == "any" else all
-    sort = q.get("sort_by", "created_at_newest_first")
-    if sort not in ("created_at_newest_first", "created_at_oldest_first"):
-        raise _problem("sort_by", "sort_by must be created_at_newest_first or created_at_oldest_first")
+    """The incidents the query's filters select (incident_filters.py), in the requested order."""
     s = store(emu)
-    ids = s.order if sort == "created_at_oldest_first" else list(reversed(s.order))
-    selected = []
-    for incident_id in ids:
-        incident = s.incidents[incident_id]
-        if incident["mode"] in modes and (not tests or combine(t(incident) for t in tests)):
-            selected.append(incident)
-    return selected
+    return select(emu.state, call.request.query_params, [s.incidents[i] for i in s.order])
 
 
 async def list_incidents(emu: Emulator, call: Call) -> Response:
-    size = page_size_param(call, PAGE_MAX)
+    params = call.request.query_params
+    size = paging.page_size(params, PAGE_MAX)
     selected = matching(emu, call)
-    after = call.request.query_params.get("after") or None
-    start = 0
-    if after is not None:
-        positions = [n for n, i in enumerate(selected) if i["id"] == after]
-        if not positions:
-            raise _problem("after", "after must be the id of an incident from the previous page")
-        start = positions[0] + 1
-    page = selected[start : start + size]
-    meta: Obj = {"page_size": size, "total_record_count": len(selected)}
-    if start + size < len(selected):
-        meta["after"] = page[-1]["id"]
+    newest_first = params.get("sort_by", "created_at_newest_first") == "created_at_newest_first"
+    first = paging.start([i["id"] for i in selected], paging.after(params), descending=newest_first)
+    page = selected[first : first + size]
+    meta = paging.meta(page, size, more=first + size < len(selected)) | {"total_record_count": len(selected)}
     return json_response({"incidents": page, "pagination_meta": meta})
 
 

@@ -1,4 +1,5 @@
-"""The lookups a reconciler resolves names against, and `/v1/identity`."""
+"""The lookups a reconciler resolves names against (and incidents use), and `/v1/identity`. Those that page follow
+paging.py's one cursor rule."""
 
 from __future__ import annotations
 
@@ -7,21 +8,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from reconciler.emulator import scopes
-from reconciler.emulator.errors import json_response
-from reconciler.emulator.routes_api import page_size_param
+from reconciler.emulator import paging, scopes
+from reconciler.emulator.errors import WireError, json_response
 from reconciler.emulator.runtime import Call, Emulator, Handler
 from reconciler.emulator.state import Obj
-
-
-def _page(items: dict[str, Obj], call: Call, size: int) -> tuple[list[Obj], Obj]:
-    """Lookups are small; their ids are kept in order, so `after` is a simple scan."""
-    after = call.request.query_params.get("after") or None
-    ids = [i for i in items if after is None or i > after][:size]
-    meta: Obj = {"page_size": size}
-    if len(ids) == size:
-        meta["after"] = ids[-1]
-    return [items[i] for i in ids], meta
 
 
 def _plain(kind: str) -> Handler:
@@ -33,12 +23,13 @@ def _plain(kind: str) -> Handler:
 
 def _paged(kind: str, maximum: int, filter_: Callable[[Call, Obj], bool] | None = None) -> Handler:
     async def handler(emu: Emulator, call: Call) -> Response:
-        size = page_size_param(call, maximum)
-        items: dict[str, Obj] = getattr(emu.state, kind)
-        if filter_ is not None:
-            items = {i: v for i, v in items.items() if filter_(call, v)}
-        page, meta = _page(items, call, size)
-        return json_response({kind: page, "pagination_meta": meta})
+        params = call.request.query_params
+        size = paging.page_size(params, maximum)
+        items: dict[str, Obj] = getattr(emu.state, kind)  # kept in id order
+        ids = list(items) if filter_ is None else [i for i, v in items.items() if filter_(call, v)]
+        first = paging.start(ids, paging.after(params))
+        page = [items[i] for i in ids[first : first + size]]
+        return json_response({kind: page, "pagination_meta": paging.meta(page, size)})
 
     return handler
 
@@ -50,6 +41,23 @@ def _user_filter(call: Call, user: Obj) -> bool:
     if "slack_user_id" in q and user.get("slack_user_id") != q["slack_user_id"]:
         return False
     return not (q.get("include_inactive") != "true" and not user.get("is_active", True))
+
+
+def _options_filter(call: Call, option: Obj) -> bool:
+    return bool(option["custom_field_id"] == call.request.query_params.get("custom_field_id"))
+
+
+_paged_options = _paged("custom_field_options", 250, _options_filter)
+
+
+async def custom_field_options(emu: Emulator, call: Call) -> Response:
+    """`GET /v1/custom_field_options?custom_field_id=` (required): the options of one field, paged."""
+    field_id = call.request.query_params.get("custom_field_id")
+    if not field_id:
+        raise WireError.one(422, "is_required", "custom_field_id is required", "custom_field_id")
+    if field_id not in emu.state.custom_fields:
+        raise WireError.one(422, "invalid_value", "referenced custom field not found in scope", "custom_field_id")
+    return await _paged_options(emu, call)
 
 
 async def identity(emu: Emulator, call: Call) -> Response:
@@ -73,5 +81,8 @@ ENDPOINTS = [
     ("GET", "/v2/custom_fields", scopes.CUSTOM_FIELDS_VIEW, False, _plain("custom_fields")),
     ("GET", "/v2/users", scopes.USERS_VIEW, False, _paged("users", 10000, _user_filter)),
     ("GET", "/v3/teams", scopes.CATALOG_ENTRIES_VIEW, False, _paged("teams", 250)),
+    ("GET", "/v2/incident_roles", scopes.INCIDENT_ROLES_VIEW, False, _plain("incident_roles")),
+    ("GET", "/v2/incident_timestamps", None, False, _plain("incident_timestamps")),  # the spec names no scope
+    ("GET", "/v1/custom_field_options", scopes.CUSTOM_FIELDS_VIEW, False, custom_field_options),
     ("GET", "/v1/identity", None, False, identity),
 ]

@@ -1,7 +1,8 @@
 """The request pipeline every API endpoint goes through, and the logs tests read.
 
-Order per API request: fault roll → latency → auth (401) → rate limit (429, headers) → scope (403) → hang (504) →
-5xx before commit (writes) → handler → 5xx or dropped connection after commit (writes that committed).
+Order per API request: fault roll → latency → auth (401) → rate limit (429, headers) → v3 not yet available (403,
+/v3/alert_routes of an organisation not migrated) → scope (403) → hang (504) → 5xx before commit (writes) → handler
+→ 5xx or dropped connection after commit (writes that committed).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from reconciler.emulator.errors import ApiError, Problem, error_response
+from reconciler.emulator.errors import ErrorDetail, WireError, error_response
 from reconciler.emulator.faults import FaultInjector
 from reconciler.emulator.ratelimit import RateLimiter
 from reconciler.emulator.scopes import ApiKey
@@ -24,6 +25,11 @@ from reconciler.emulator.settings import EmulatorSettings, FaultProfile
 from reconciler.emulator.state import EmulatorState, Obj
 
 DROP_SCOPE_KEY = "emulator.drop_connection"
+V3_ROUTES = "/v3/alert_routes"
+NOT_YET_AVAILABLE = (
+    "The v3 alert routes API is not yet available for this organisation; use /v2/alert_routes until it has been "
+    "migrated"
+)
 
 
 @dataclass
@@ -61,6 +67,8 @@ class Emulator:
         s = self.settings
         self.limiter = RateLimiter(s.rate_limit_per_minute, s.rate_limit_initial_tokens, s.retry_after_format)
         self.faults = FaultInjector(s.faults)
+        if s.not_migrated:
+            self.state.organisation.v3_migrated = False
 
     def set_faults(self, profile: FaultProfile) -> None:
         """Replace the fault profile (and restart its random sequence from the profile's seed)."""
@@ -68,10 +76,12 @@ class Emulator:
 
     def commit(self, call: Call, method: str, route_id: str, version: int | None, name: str) -> None:
         """Record a write that changed state (called by handlers right after the change)."""
+        path = call.request.url.path
         entry: Obj = {
             "seq": len(self.write_log) + 1,
             "method": method,
-            "path": call.request.url.path,
+            "path": path,
+            "api_version": path.split("/", 2)[1],  # "v2" or "v3": which API the write came through
             "route_id": route_id,
             "version": version,
             "name": name,
@@ -85,19 +95,19 @@ class Emulator:
     def _authenticate(self, request: Request) -> ApiKey:
         header = request.headers.get("authorization")
         if not header:
-            raise ApiError.one(401, "missing_authorization_material", "No authorization material provided in request")
+            raise WireError.one(401, "missing_authorization_material", "No authorization material provided in request")
         scheme, _, token = header.partition(" ")
         key = self.state.keys.get(token.strip()) if scheme.lower() == "bearer" else None
         if key is None:
             # Never echo the presented value: it may be a real secret.
-            raise ApiError.one(401, "invalid_authorization_material", "The API key provided is not valid")
+            raise WireError.one(401, "invalid_authorization_material", "The API key provided is not valid")
         return key
 
-    def _rate_limited(self, key: ApiKey, retry_at: float, headers: dict[str, str]) -> ApiError:
+    def _rate_limited(self, key: ApiKey, retry_at: float, headers: dict[str, str]) -> WireError:
         retry = datetime.fromtimestamp(retry_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         limit = {"name": key.name, "limit": self.limiter.limit, "remaining": 0, "retry_after": retry}
-        problem = Problem("too_many_requests", "You have exceeded the rate limit; retry after the Retry-After time")
-        return ApiError(429, [problem], headers=headers, extra={"rate_limit": limit})
+        problem = ErrorDetail("too_many_requests", "You have exceeded the rate limit; retry after the Retry-After time")
+        return WireError(429, [problem], headers=headers, extra={"rate_limit": limit})
 
     async def dispatch(self, request: Request, scope_name: str | None, write: bool, handler: Handler) -> Response:
         roll = self.faults.roll()
@@ -113,11 +123,13 @@ class Emulator:
                 headers = decision.headers
                 if not decision.allowed:
                     raise self._rate_limited(key, decision.retry_at, headers)
+            if request.url.path.startswith(V3_ROUTES) and not self.state.organisation.v3_migrated:
+                raise WireError.one(403, "api_not_yet_available", NOT_YET_AVAILABLE)
             if scope_name is not None and scope_name not in key.scopes:
-                raise ApiError.one(403, "missing_scope", f"This API key does not have the {scope_name} scope")
+                raise WireError.one(403, "missing_scope", f"This API key does not have the {scope_name} scope")
             if roll.hang:
                 await asyncio.sleep(self.faults.profile.hang_seconds)
-                raise ApiError.one(504, "gateway_timeout", "The request timed out")
+                raise WireError.one(504, "gateway_timeout", "The request timed out")
             if write and roll.error_before_commit:
                 raise self._injected_error()
             call = Call(request, key)
@@ -130,7 +142,7 @@ class Emulator:
                     call.write["outcome"] = "dropped"
                     response = DropResponse()
             response.headers.update(headers)
-        except ApiError as exc:
+        except WireError as exc:
             response = error_response(exc, headers)
         self.request_log.append(
             {
@@ -144,6 +156,6 @@ class Emulator:
         )
         return response
 
-    def _injected_error(self) -> ApiError:
+    def _injected_error(self) -> WireError:
         status = self.faults.profile.error_status
-        return ApiError.one(status, "internal_error", "Something went wrong (injected fault)")
+        return WireError.one(status, "internal_error", "Something went wrong (injected fault)")

@@ -19,6 +19,7 @@ INCIDENT_TYPES_VIEW = "incident_types.view"
 CUSTOM_FIELDS_VIEW = "custom_fields.view"
 USERS_VIEW = "users.view"
 CATALOG_ENTRIES_VIEW = "catalog_entries.view"  # GET /v3/teams
+INCIDENT_ROLES_VIEW = "incident_roles.view"
 INCIDENTS_VIEW = "incidents.view"
 INCIDENTS_CREATE = "incidents.create"
 INCIDENTS_EDIT = "incidents.edit"  # assumption: the spec gives `Incidents V2#Edit` no x-rbac-scopes
@@ -37,6 +38,7 @@ ALL_SCOPES: tuple[str, ...] = (
     CUSTOM_FIELDS_VIEW,
     USERS_VIEW,
     CATALOG_ENTRIES_VIEW,
+    INCIDENT_ROLES_VIEW,
     INCIDENTS_VIEW,
     INCIDENTS_CREATE,
     INCIDENTS_EDIT,

@@ -94,6 +94,12 @@ class EmulatorSettings:
     rate_limit_initial_tokens: float | None = None
     retry_after_format: RetryAfterFormat = "seconds"
     faults: FaultProfile = field(default_factory=FaultProfile)
+    # An organisation incident.io has not moved to the v3 alert-route API: /v3/alert_routes answers 403
+    # `api_not_yet_available` (the same as the state file's `organisation.v3_migrated: false`).
+    not_migrated: bool = False
+    # v3 leaves out the fields it only sets while a gate is on (incident template, auto_decline_enabled and
+    # condition_groups while incident creation is off); True sends them as JSON nulls instead (see views.py).
+    v3_explicit_nulls: bool = False
 
 
 _RATE_LIMIT_KEYS = {

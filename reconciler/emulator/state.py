@@ -13,15 +13,25 @@ items need `id` and `name` (plus the fields in brackets), anything else the spec
     custom_fields:      [{id, name, field_type}]
     users:              [{id, name, email}]
     teams:              [{id, name}]
+    incident_roles:     [{id, name, role_type (lead, reporter, custom)}]
+    incident_timestamps: [{id, name, rank}]
+    custom_field_options: [{id, custom_field_id, value}]
     slack_channels:     [{id, name: "#alerts"}]   (only to label channel ids in routes)
-    routes:             [AlertRouteV2 objects in the server's response form, with id and version]
+    routes:             [AlertRouteV2 or AlertRouteV3 objects in the server's response form, with id and version]
+    organisation:       {v3_migrated: true, severity_required: false}
+
+`organisation.v3_migrated: false` is an organisation incident.io has not moved to the v3 alert-route API yet: every
+/v3/alert_routes call answers 403 `api_not_yet_available`. `severity_required: true` refuses an incident created
+without a severity (the spec's own 422 example).
 """
 
 from __future__ import annotations
 
 import bisect
 import copy
+import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -30,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from reconciler.emulator.route_model import stored_from_response
 from reconciler.emulator.scopes import ApiKey, expand_scopes
 
 Obj = dict[str, Any]
@@ -79,29 +90,47 @@ _DEFAULTS: dict[str, Any] = {
     "custom_fields": lambda i: {"description": i["name"], "created_at": EPOCH, "updated_at": EPOCH},
     "users": _user_defaults,
     "teams": lambda i: {"members": [], "catalog_entry": {"id": "CE" + i["id"], "name": i["name"]}},
+    "incident_roles": lambda i: {
+        "description": i["name"],
+        "instructions": "",
+        "role_type": "custom",
+        "shortform": i["name"].lower().replace(" ", "-"),
+        "created_at": EPOCH,
+        "updated_at": EPOCH,
+    },
+    "incident_timestamps": lambda i: {"rank": 0},
+    "custom_field_options": lambda i: {"sort_key": 0},
 }
 LOOKUP_KINDS: tuple[str, ...] = tuple(_DEFAULTS)
 
 
 def _index(kind: str, items: list[Obj]) -> dict[str, Obj]:
     out: dict[str, Obj] = {}
+    label = "value" if kind == "custom_field_options" else "name"
     for raw in items:
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("name"), str):
-            raise ValueError(f"state: every {kind} item needs a string id and name, got {raw!r}")
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get(label), str):
+            raise ValueError(f"state: every {kind} item needs a string id and {label}, got {raw!r}")
         out[raw["id"]] = {**_DEFAULTS[kind](raw), **raw}
     return dict(sorted(out.items()))  # list endpoints page through ids in order
 
 
+Renderer = Callable[[Obj], Obj]
+
+
 @dataclass
 class RouteRecord:
-    """A live route in response form, plus its serialised `{"alert_route": ...}` body (GETs reuse the bytes)."""
+    """A live route in the stored form (route_model.py), and its serialised `{"alert_route": ...}` bodies per API
+    version, rendered on first read and reused after (a route's lookups do not change while it lives)."""
 
     route: Obj
-    body: bytes
+    bodies: dict[str, bytes] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, route: Obj) -> RouteRecord:
-        return cls(route, json.dumps({"alert_route": route}, separators=(",", ":")).encode())
+    def body(self, api_version: str, render: Renderer) -> bytes:
+        body = self.bodies.get(api_version)
+        if body is None:
+            body = json.dumps({"alert_route": render(self.route)}, separators=(",", ":")).encode()
+            self.bodies[api_version] = body
+        return body
 
 
 class RouteStore:
@@ -122,7 +151,8 @@ class RouteStore:
         return self._records.get(route_id)
 
     def put(self, route: Obj) -> RouteRecord:
-        record = RouteRecord.of(route)
+        """Store (or replace) a route in the stored form; its rendered bodies start afresh."""
+        record = RouteRecord(route)
         if route["id"] not in self._records:
             bisect.insort(self._order, route["id"])
         self._records[route["id"]] = record
@@ -141,11 +171,35 @@ class RouteStore:
                 return candidate
 
     def page(self, after: str | None, size: int) -> list[RouteRecord]:
+        """Up to `size` routes after the position `after` in id order (see paging.py: any id is a position)."""
         start = bisect.bisect_right(self._order, after) if after else 0
         return [self._records[i] for i in self._order[start : start + size]]
 
     def routes(self) -> list[Obj]:
+        """Every route in the stored form (id, name, version... at the top level), in id order."""
         return [self._records[i].route for i in self._order]
+
+
+@dataclass
+class Organisation:
+    """Organisation-wide settings the API's behaviour depends on (state file `organisation`)."""
+
+    v3_migrated: bool = True
+    severity_required: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Obj) -> Organisation:
+        """From the state file's `organisation` mapping; unknown keys or non-boolean values raise ValueError."""
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(
+                f"state: unknown organisation setting(s): {', '.join(unknown)} (known: {', '.join(known)})"
+            )
+        for name, value in data.items():
+            if not isinstance(value, bool):
+                raise ValueError(f"state: organisation.{name} must be true or false, got {value!r}")
+        return cls(**data)
 
 
 @dataclass
@@ -162,8 +216,12 @@ class EmulatorState:
     custom_fields: dict[str, Obj] = field(default_factory=dict)
     users: dict[str, Obj] = field(default_factory=dict)
     teams: dict[str, Obj] = field(default_factory=dict)
+    incident_roles: dict[str, Obj] = field(default_factory=dict)
+    incident_timestamps: dict[str, Obj] = field(default_factory=dict)
+    custom_field_options: dict[str, Obj] = field(default_factory=dict)
     slack_channels: dict[str, str] = field(default_factory=dict)  # channel id → "#name"
     routes: RouteStore = field(default_factory=RouteStore)
+    organisation: Organisation = field(default_factory=Organisation)
 
     @classmethod
     def from_dict(cls, data: Obj) -> EmulatorState:
@@ -180,7 +238,11 @@ class EmulatorState:
         for route in data.get("routes", []):
             if not isinstance(route, dict) or not isinstance(route.get("id"), str):
                 raise ValueError(f"state: every route needs a string id, got {route!r}")
-            state.routes.put(route)
+            state.routes.put(stored_from_response(route))
+        organisation = data.get("organisation", {})
+        if not isinstance(organisation, dict):
+            raise ValueError("state: organisation must be a mapping")
+        state.organisation = Organisation.from_dict(organisation)
         return state
 
 

@@ -59,7 +59,8 @@ def test_grouping_keys_and_window_only_while_grouping_is_on(routes: Path) -> Non
 
 def test_incident_template_and_conditions_only_while_incidents_are_enabled(routes: Path) -> None:
     body = (
-        "incident_config:\n  auto_decline_enabled: true\n  conditions:\n    - {subject: alert.title, operation: is_set}\n"
+        "incident_config:\n  auto_decline_enabled: true\n"
+        "  conditions:\n    - {subject: alert.title, operation: is_set}\n"
         "incident_template:\n  name: '{{ alert.title }}'\n"
     )
     assert validate(routes, body) == (

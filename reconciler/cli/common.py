@@ -28,7 +28,7 @@ API_KEY_ENV = "INCIDENT_IO_API_KEY"
 API_URL_ENV = "INCIDENT_IO_API_URL"
 API_VERSION_ENV = "INCIDENT_IO_API_VERSION"
 API_VERSION_META = "reconciler.api_version"
-DEFAULT_API_VERSION = "v2"  # interim: "auto" once the emulator speaks v3
+DEFAULT_API_VERSION = "auto"  # v3, else v2 for an organisation not yet migrated
 EMULATOR_URL = "http://emulator.invalid"
 EMULATOR_DEFAULT_KEY = "example-admin"  # a published example key of the emulator, not a secret
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -136,3 +137,30 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         if f"reconciler {full}" not in readme:
             missing.append(full)
     assert missing == [], f"commands missing from README.md: {missing}"
+
+
+def test_the_listed_one_line_help_is_each_commands_own() -> None:
+    from reconciler.cli import COMMANDS, SHORT_HELP
+
+    ctx = click.Context(main)
+    assert set(COMMANDS) == set(SHORT_HELP)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert command is not None and command.name == name
+        assert SHORT_HELP[name] == command.get_short_help_str(limit=80), name
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "routes"], ["validate", "--help"]])
+def test_offline_commands_never_import_the_http_stack(args: list[str]) -> None:
+    """`reconciler --help` and `validate` start without httpx, tenacity, starlette or the API client (issue 16)."""
+    probe = (
+        "import sys\n"
+        "from reconciler.cli import main\n"
+        f"try:\n    main({args!r}, standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "names = ('httpx', 'tenacity', 'starlette', 'uvicorn', 'reconciler.api.client')\n"
+        "heavy = sorted(m for m in names if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == ""

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from reconciler.errors import ConfigError, InputError, Location
 from reconciler.files.load import (
@@ -154,14 +155,14 @@ def test_channel_map(tmp_path: Path) -> None:
     assert load_channel_map(tmp_path) == {}
     (tmp_path / "channels.yaml").write_text('slack:\n  "#alerts": C07ALERTS01\n')
     assert load_channel_map(tmp_path) == {"#alerts": "C07ALERTS01"}
-    (tmp_path / "channels.yaml").write_text('slack:\n  alerts: C07ALERTS01\n  "#ok": 12\nteams: {}\n')
+    (tmp_path / "channels.yaml").write_text('slack:\n  alerts: C07ALERTS01\n  "#ok": 12\ndiscord: {}\n')
     with pytest.raises(InputError) as caught:
         load_channel_map(tmp_path)
     shown = (tmp_path / "channels.yaml").as_posix()
     assert [str(p) for p in caught.value.problems] == [
         f"{shown}:2:3: $.slack.alerts: 'alerts' is not a Slack channel name like '#alerts'",
         f"{shown}:3:10: $.slack[\"#ok\"]: 12 is not a Slack channel id like 'C07ALERTS01'",
-        f"{shown}:4:1: $.teams: unknown field 'teams'",
+        f"{shown}:4:1: $.discord: unknown field 'discord'",
     ]
     (tmp_path / "channels.yaml").write_text("slack: [a]\n")
     with pytest.raises(InputError, match=r"\$\.slack: expected a mapping of '#name': channel id"):
@@ -170,11 +171,10 @@ def test_channel_map(tmp_path: Path) -> None:
 
 def test_schema_location_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    packaged = load_schema()  # no ./schema here: the copy inside the package
-    assert packaged == SCHEMA
+    assert load_schema() == SCHEMA  # the one inside the package
     (tmp_path / "schema").mkdir()
     (tmp_path / "schema" / "alert-route.schema.json").write_text('{"type": "object"}')
-    assert load_schema() == {"type": "object"}  # ./schema/ wins when present
+    assert load_schema() == SCHEMA  # one source, whatever the working directory holds
     (tmp_path / "other.json").write_text('{"type": "nonsense"}')
     with pytest.raises(ConfigError, match=r"other.json is not a valid JSON Schema: 'nonsense' is not valid"):
         load_schema(Path("other.json"))
@@ -182,9 +182,11 @@ def test_schema_location_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         load_schema(Path("missing.json"))
 
 
-def test_packaged_schema_is_byte_identical() -> None:
+def test_the_repository_schema_is_the_packaged_one_and_valid() -> None:
     packaged = REPO / "reconciler" / "schema" / "alert-route.schema.json"
-    assert packaged.read_bytes() == (REPO / "schema" / "alert-route.schema.json").read_bytes()
+    linked = REPO / "schema" / "alert-route.schema.json"
+    assert linked.is_symlink() and linked.resolve() == packaged.resolve()
+    Draft202012Validator.check_schema(json.loads(packaged.read_text()))  # load_schema() trusts the shipped one
 
 
 def test_dump_is_canonical() -> None:

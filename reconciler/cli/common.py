@@ -7,7 +7,6 @@ sysexits.h). click exits 2 on usage errors, which here would read as "changes pe
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import sys
@@ -288,4 +287,6 @@ def handle_errors(func: Callable[P, int | None]) -> Callable[P, None]:
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from a synchronous click command."""
+    import asyncio  # here, not at the top: offline commands never need the event loop
+
     return asyncio.run(coro)

@@ -206,22 +206,25 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
     """The route JSON Schema: `path` (--schema), else the one shipped in reconciler.
 
     One source, whatever the working directory: the repository's `schema/alert-route.schema.json` is a link to the
-    packaged file, for editors and hooks that read it by path.
+    packaged file, for editors and hooks that read it by path. A schema given by path is checked against the JSON
+    Schema meta-schema first; the shipped one is checked by the test suite instead (that check costs a third of
+    `reconciler validate`'s time).
     """
+    given = path is not None
     if path is None:
         path = Path(str(resources.files("reconciler").joinpath(SCHEMA_FILE)))
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"cannot read the schema {path.as_posix()}: {exc}") from None
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise ConfigError(f"{path.as_posix()} is not a valid JSON Schema: {exc.message}") from None
     if not isinstance(schema, dict):
         raise ConfigError(f"{path.as_posix()} is not a JSON Schema object")
+    if given:
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            raise ConfigError(f"{path.as_posix()} is not a valid JSON Schema: {exc.message}") from None
     return schema
-
 
 def load_channel_map(routes_dir: Path) -> dict[str, str]:
     """The Slack part of `<routes_dir>/channels.yaml` (`slack: {"#alerts": C07ALERTS01}`); absent file: empty."""

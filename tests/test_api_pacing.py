@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
+from typing import Any
 
 import httpx
+import looptime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -142,19 +143,26 @@ def test_a_stale_answer_is_ignored() -> None:
 
 
 class SimulatedServer:
-    """A token-bucket API like incident.io's (refill limit/60 per second), with latency; counts 429s."""
+    """A token-bucket API like incident.io's (refill limit/60 per second), with latency; counts 429s.
+
+    Its time is the event loop's: run under a fake-time loop (`fake_time`), the test's figures are exact and do not
+    depend on how busy the machine is.
+    """
 
     def __init__(self, per_minute: int, initial: float, latency: float) -> None:
         self.limit = per_minute
         self.rate = per_minute / 60
         self.tokens = initial
-        self.stamp = time.monotonic()
+        self.stamp: float | None = None
         self.latency = latency
         self.statuses: list[int] = []
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
+        loop = asyncio.get_running_loop()
+        if self.stamp is None:
+            self.stamp = loop.time()
         await asyncio.sleep(self.latency / 2)
-        now = time.monotonic()
+        now = loop.time()
         self.tokens = min(self.limit, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         allowed = self.tokens >= 1
@@ -173,6 +181,7 @@ class SimulatedServer:
 
 async def _burst(server: SimulatedServer, count: int, max_in_flight: int) -> float:
     policy = RetryPolicy(min_retry_after=0.05)
+    loop = asyncio.get_running_loop()
     async with IncidentIO(
         "https://api.example.test",
         "k-1234",
@@ -180,16 +189,25 @@ async def _burst(server: SimulatedServer, count: int, max_in_flight: int) -> flo
         retry=policy,
         max_in_flight=max_in_flight,
     ) as api:
-        started = time.monotonic()
+        started = loop.time()
         await asyncio.gather(*(api.request("GET", f"/v2/alert_routes/{i}") for i in range(count)))
-        return time.monotonic() - started
+        return loop.time() - started
+
+
+def fake_time(coro: Any) -> Any:
+    """Run `coro` on an event loop whose clock is fake: every sleep ends at once, and time moves by its length."""
+    loop = looptime.new_event_loop(start=0)
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
 
 
 @pytest.mark.parametrize("max_in_flight", [32, DEFAULT_MAX_IN_FLIGHT, 2 * DEFAULT_MAX_IN_FLIGHT])
 def test_an_empty_bucket_is_drained_at_its_rate_with_almost_no_429s(max_in_flight: int) -> None:
     # More requests in flight must not mean more 429s: the bucket, not the concurrency, sets the pace.
     server = SimulatedServer(per_minute=12_000, initial=0.0, latency=0.005)  # 200/s, starting empty
-    elapsed = asyncio.run(_burst(server, 300, max_in_flight=max_in_flight))
+    elapsed = fake_time(_burst(server, 300, max_in_flight=max_in_flight))
     floor = 300 / 200
     assert server.statuses.count(429) <= 3, server.statuses.count(429)  # ≤ 1 %
     assert elapsed <= 1.2 * floor + 0.1
@@ -197,6 +215,6 @@ def test_an_empty_bucket_is_drained_at_its_rate_with_almost_no_429s(max_in_fligh
 
 def test_a_full_bucket_runs_at_the_in_flight_limit() -> None:
     server = SimulatedServer(per_minute=1200, initial=1200.0, latency=0.02)
-    elapsed = asyncio.run(_burst(server, 320, max_in_flight=32))
+    elapsed = fake_time(_burst(server, 320, max_in_flight=32))
     assert server.statuses.count(429) == 0
     assert elapsed < 0.02 * 320 / 32 * 3  # ≈ 0.2 s of latency-bound work; far from the 16 s of pacing at 20/s

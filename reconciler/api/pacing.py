@@ -46,21 +46,30 @@ def parse_limit(headers: Mapping[str, str]) -> tuple[float, float, float] | None
     return float(match.group(1)), float(window.group(1)) if window else 60.0, max(0.0, remaining)
 
 
+def loop_time() -> float:
+    """The running event loop's time (`time.monotonic` for asyncio's own loops), or `time.monotonic` outside one."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return time.monotonic()
+
+
 class TokenBucket:
     """The local mirror of the server's bucket; `acquire` hands out send tickets (sequence numbers)."""
 
     def __init__(
         self,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._clock = clock
+        # The event loop's clock by default: the one `asyncio.sleep` waits on (and a test's fake loop controls).
+        self._clock = clock or loop_time
         self._sleep = sleep
         self.capacity: float | None = None  # unknown until the server tells (None: no pacing)
         self.rate = 0.0  # tokens per second
         self.tokens = 0.0
-        self._stamp = clock()
+        self._stamp = self._clock()
         self._sent = 0  # tickets handed out
         self._in_flight: set[int] = set()  # tickets sent and not yet answered
         self._anchor = -1  # the ticket whose response last re-anchored the estimate

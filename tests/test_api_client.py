@@ -62,7 +62,12 @@ class FakeRoutes:
 
 def client_for(handler: Any, **kwargs: Any) -> IncidentIO:
     kwargs.setdefault("retry", FAST)
-    return IncidentIO("https://api.example.test", "test-key-1234", transport=httpx.MockTransport(handler), **kwargs)
+    return IncidentIO(
+        "https://api.example.test",
+        "test-key-1234",
+        transport=httpx.MockTransport(handler),
+        **{"route_api": "v2", **kwargs},
+    )
 
 
 def run(client: IncidentIO, call: Callable[[IncidentIO], Awaitable[Any]]) -> Any:

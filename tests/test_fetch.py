@@ -69,7 +69,11 @@ def run(fake: FakeLookups, call: Any) -> Any:
     async def go() -> Any:
         transport = httpx.MockTransport(fake)
         async with IncidentIO(
-            "https://api.example.test", "k-1234", transport=transport, retry=RetryPolicy(sleep=_no_sleep)
+            "https://api.example.test",
+            "k-1234",
+            transport=transport,
+            retry=RetryPolicy(sleep=_no_sleep),
+            route_api="v2",
         ) as api:
             return await call(api)
 

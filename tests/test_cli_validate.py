@@ -111,7 +111,7 @@ def test_whole_file_problems_and_escaping(workdir: Path) -> None:
         "::error file=routes/empty.yaml,title=$::file is empty: expected a mapping of route fields\n"
         "::error file=routes/x%2Cy.yaml,line=2,col=1,title=$.foo::unknown field 'foo'; known fields: id, name, "
         "enabled, is_private, protect, owning_teams, alert_sources, conditions, condition_groups, expressions, "
-        "escalation_config, channel_config, incident_config, incident_template, message_template\n"
+        "escalation_config, channel_config, grouping, incident_config, incident_template, message_template\n"
     )
     assert err == "2 problems in 2 files.\n"
 
@@ -223,12 +223,15 @@ def test_invalid_templates_are_one_located_problem_each(workdir: Path) -> None:
         "name: A\nincident_template:\n"
         "  name: '{{ alert.title'\n"
         '  summary: "{{ alert.title }}\\n\\n{{ alert.description | truncate: 0 }}"\n'
+        "incident_config: {enabled: true}\n"
     )
     (routes / "b.yaml").write_text(
         "name: B\nincident_template:\n  name: '{{ alert.title | upcase }}'\n  summary: 'Down: {{ | truncate: 80 }}'\n"
+        "incident_config: {enabled: true}\n"
     )
     (routes / "c.yaml").write_text(
         "name: C\nincident_template:\n  name: '{{ alert {{ title }} }}'\n  summary: '100}} of capacity'\n"
+        "incident_config: {enabled: true}\n"
     )
     assert run("routes/a.yaml", "routes/b.yaml", "routes/c.yaml") == (
         1,
@@ -243,5 +246,7 @@ def test_invalid_templates_are_one_located_problem_each(workdir: Path) -> None:
         "at character 1\n",
         "5 problems in 3 files.\n",
     )
-    (routes / "a.yaml").write_text("name: A\nincident_template:\n  summary: '100}} of capacity, { not a variable }'\n")
+    (routes / "a.yaml").write_text(
+        "name: A\nincident_template:\n  summary: '100}} of capacity, { not a variable }'\nincident_config: {enabled: true}\n"
+    )
     assert run("routes/a.yaml") == (0, "", "1 file valid.\n")

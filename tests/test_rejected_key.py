@@ -97,7 +97,9 @@ class _RouteReadFails:
     def __init__(self) -> None:
         self.cancelled = 0
 
-    async def read_all_alert_routes(self) -> list[dict[str, Any]]:
+    route_version = "v3"
+
+    async def read_all_alert_routes(self, **_: Any) -> list[dict[str, Any]]:
         return await _fails_soon()  # type: ignore[return-value]
 
     def __getattr__(self, name: str) -> Any:

@@ -60,9 +60,11 @@ def test_invalid_template_is_refused_with_its_slug(case: dict[str, Any] | None) 
 @pytest.mark.parametrize("case", peer_cases(INVALID))
 def test_invalid_template_is_one_located_validate_problem(case: dict[str, Any] | None) -> None:
     case = peer_case(case, INVALID)
-    text = f"name: A\nincident_template:\n  summary: {json.dumps(case['template'])}\n"
+    text = (
+        f"name: A\nincident_config: {{enabled: true}}\nincident_template:\n  summary: {json.dumps(case['template'])}\n"
+    )
     problems = validate_docs([load_route_bytes(text.encode(), "routes/a.yaml")], load_schema())
-    assert [(str(p.location), p.path) for p in problems] == [("routes/a.yaml:3:12", "$.incident_template.summary")]
+    assert [(str(p.location), p.path) for p in problems] == [("routes/a.yaml:4:12", "$.incident_template.summary")]
     assert problems[0].message.startswith(case["error"] + ": ")
 
 

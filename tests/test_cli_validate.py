@@ -247,6 +247,7 @@ def test_invalid_templates_are_one_located_problem_each(workdir: Path) -> None:
         "5 problems in 3 files.\n",
     )
     (routes / "a.yaml").write_text(
-        "name: A\nincident_template:\n  summary: '100}} of capacity, { not a variable }'\nincident_config: {enabled: true}\n"
+        "name: A\nincident_template:\n  summary: '100}} of capacity, { not a variable }'\n"
+        "incident_config: {enabled: true}\n"
     )
     assert run("routes/a.yaml") == (0, "", "1 file valid.\n")

@@ -226,6 +226,7 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
             raise ConfigError(f"{path.as_posix()} is not a valid JSON Schema: {exc.message}") from None
     return schema
 
+
 def load_channel_map(routes_dir: Path) -> dict[str, str]:
     """The Slack part of `<routes_dir>/channels.yaml` (`slack: {"#alerts": C07ALERTS01}`); absent file: empty."""
     return load_channels(routes_dir)[0]

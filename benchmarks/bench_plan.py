@@ -9,7 +9,7 @@ Scenarios (issue 4):
   (b) rate-bound: 1200/min per key, the bucket starting empty (20 req/s sustained). floor = answered requests / 20.
 
 Modes:
-  reads  `read_live_routes` and `read_catalog` together: only the API work of a plan.
+  reads  `run.live.read_all` and `read_catalog` together: only the API work of a plan (routes decoded).
   plan   `reconciler.run.pipeline.build_plan_from_repo` against a routes folder exported from the seeded routes
          (load, validate, catalog, resolve, live routes, diff, plan), which must come out empty.
 
@@ -44,6 +44,7 @@ import httpx
 
 from reconciler.api import IncidentIO
 from reconciler.api.core import DEFAULT_MAX_IN_FLIGHT
+from reconciler.run import live
 from reconciler.run.export import CHANNELS_STEM, channels_text, export_files, slack_channel_labels, write_files
 from reconciler.run.fetch import read_catalog, read_live_routes
 from reconciler.run.pipeline import build_plan_from_repo
@@ -124,9 +125,12 @@ def _list_ids(http: httpx.Client) -> list[str]:
 async def export_routes(url: str, out: Path) -> None:
     """Write the live routes as route files (what `reconciler export` does), so that a plan comes out empty."""
     async with IncidentIO(url, KEY, read_only=True) as api:
-        live = await read_live_routes(api)
-        channels = slack_channel_labels(live)
-        files = export_files(live, await read_catalog(api, slack_channels=channels))
+        raw = await read_live_routes(api)
+        channels = slack_channel_labels(raw)
+        version = await live.version_of(api)
+        files = export_files(
+            [live.live_route(r, version) for r in raw], await read_catalog(api, slack_channels=channels)
+        )
     files[f"{CHANNELS_STEM}.yaml"] = channels_text(channels)
     write_files(out, files, overwrite=True)
 
@@ -163,10 +167,18 @@ class Baseline:
                 return items
             params["after"] = after
 
-    async def read_all_alert_routes(self) -> list[dict[str, Any]]:
+    route_version = "v2"  # the Terraform-style reader speaks v2; decoding work is the same for both versions
+
+    async def routes_path(self) -> str:
+        return "/v2/alert_routes"
+
+    async def read_all_alert_routes(
+        self, *, on_progress: Any = None, transform: Callable[[dict[str, Any]], Any] | None = None
+    ) -> list[Any]:
         slim = await self._paged("/v2/alert_routes", "alert_routes", ROUTE_PAGE)
         bodies = await asyncio.gather(*(self._get(f"/v2/alert_routes/{r['id']}") for r in slim))
-        return [body["alert_route"] for body in bodies]
+        routes = [body["alert_route"] for body in bodies]
+        return [transform(route) for route in routes] if transform else routes
 
     async def list_alert_sources(self) -> list[Any]:
         return await self._paged("/v2/alert_sources", "alert_sources")
@@ -208,7 +220,7 @@ async def run_once(url: str, impl: str, mode: str, routes_dir: Path, max_in_flig
     async with client(url, impl, max_in_flight) as api:
         if mode == "reads":
             # Routes first: for ours, its first list page is the probe that learns the rate limit.
-            await asyncio.gather(read_live_routes(api), read_catalog(api, slack_channels={}))
+            await asyncio.gather(live.read_all(api), read_catalog(api, slack_channels={}))
         else:
             plan, _ = await build_plan_from_repo(api, routes_dir)
             if not plan.empty or plan.unmanaged:
@@ -236,7 +248,7 @@ def measure(
     asyncio.run(run_once(url, impl, mode, routes_dir, mif))
     seconds = time.monotonic() - started
     log = control.log()
-    route_log = [r for r in log if r["path"].startswith("/v2/alert_routes")]
+    route_log = [r for r in log if r["path"].startswith(("/v2/alert_routes", "/v3/alert_routes"))]
     limited = sum(1 for r in log if r["status"] == 429)
     answered = sum(1 for r in route_log if r["status"] != 429)
     return Result(seconds, len(route_log), len(log) - len(route_log), limited, answered)

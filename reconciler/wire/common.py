@@ -19,6 +19,7 @@ from reconciler.route import (
     Expression,
     FieldRule,
     Groups,
+    Route,
     SeverityRule,
     Source,
     Target,
@@ -143,6 +144,32 @@ def sources(item: Any) -> tuple[Source, ...]:
         Source(str(mapping(s).get("alert_source_id") or ""), groups(mapping(s).get("condition_groups")))
         for s in items(item)
     )
+
+
+def shared(route: Mapping[str, Any]) -> dict[str, Any]:
+    """The `Route` fields both versions spell alike: name, flags, owning teams, sources, conditions, expressions."""
+    return {
+        "name": str(route.get("name") or ""),
+        "enabled": flag(route.get("enabled"), True),
+        "is_private": flag(route.get("is_private"), False),
+        "owning_team_ids": tuple(str(t) for t in items(route.get("owning_team_ids"))),
+        "sources": sources(route.get("alert_sources")),
+        "groups": groups(route.get("condition_groups")),
+        "expressions": tuple(expression(e) for e in items(route.get("expressions"))),
+    }
+
+
+def shared_json(route: Route) -> dict[str, Any]:
+    """The payload fields both versions spell alike."""
+    return {
+        "name": route.name,
+        "enabled": route.enabled,
+        "is_private": route.is_private,
+        "owning_team_ids": list(route.owning_team_ids),
+        "alert_sources": sources_json(route.sources),
+        "condition_groups": groups_json(route.groups),
+        "expressions": [expression_json(e) for e in route.expressions],
+    }
 
 
 def target(item: Any) -> Target | None:

@@ -34,13 +34,7 @@ def decode(data: Any) -> Route:
         grace_period_seconds=defer if isinstance(defer, int) else 0,
     )
     return Route(
-        name=str(route.get("name") or ""),
-        enabled=c.flag(route.get("enabled"), True),
-        is_private=c.flag(route.get("is_private"), False),
-        owning_team_ids=tuple(str(t) for t in c.items(route.get("owning_team_ids"))),
-        sources=c.sources(route.get("alert_sources")),
-        groups=c.groups(route.get("condition_groups")),
-        expressions=tuple(c.expression(e) for e in c.items(route.get("expressions"))),
+        **c.shared(route),
         destinations=tuple(c.destination(d) for d in c.items(route.get("channel_config"))),
         message_template=c.binding(route.get("message_template")),
         escalation=Escalation(
@@ -73,13 +67,7 @@ def encode(route: Route) -> dict[str, Any]:
     """The create payload (add `version` for an update). Call `refusal` first: this writes what v2 can hold."""
     grouping, rejoin = route.grouping, route.escalation.rejoin
     payload: dict[str, Any] = {
-        "name": route.name,
-        "enabled": route.enabled,
-        "is_private": route.is_private,
-        "owning_team_ids": list(route.owning_team_ids),
-        "alert_sources": c.sources_json(route.sources),
-        "condition_groups": c.groups_json(route.groups),
-        "expressions": [c.expression_json(e) for e in route.expressions],
+        **c.shared_json(route),
         "channel_config": [c.destination_json(d, v3=False) for d in route.destinations],
         "escalation_config": {
             "auto_cancel_escalations": route.escalation.auto_cancel,

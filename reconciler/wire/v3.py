@@ -24,13 +24,7 @@ def decode(data: Any) -> Route:
     window = default.get("window_seconds")
     window_type = default.get("window_type")
     return Route(
-        name=str(route.get("name") or ""),
-        enabled=c.flag(route.get("enabled"), True),
-        is_private=c.flag(route.get("is_private"), False),
-        owning_team_ids=tuple(str(t) for t in c.items(route.get("owning_team_ids"))),
-        sources=c.sources(route.get("alert_sources")),
-        groups=c.groups(route.get("condition_groups")),
-        expressions=tuple(c.expression(e) for e in c.items(route.get("expressions"))),
+        **c.shared(route),
         destinations=tuple(c.destination(d) for d in c.items(messages.get("destinations"))),
         message_template=c.binding(messages.get("template")),
         escalation=Escalation(
@@ -90,13 +84,7 @@ def encode(route: Route) -> dict[str, Any]:
     if route.message_template is not None:
         messages["template"] = c.binding_json(route.message_template)
     return {
-        "name": route.name,
-        "enabled": route.enabled,
-        "is_private": route.is_private,
-        "owning_team_ids": list(route.owning_team_ids),
-        "alert_sources": c.sources_json(route.sources),
-        "condition_groups": c.groups_json(route.groups),
-        "expressions": [c.expression_json(e) for e in route.expressions],
+        **c.shared_json(route),
         "grouping_config": {"default": grouping},
         "escalation_config": escalation,
         "incident_config": incidents,

@@ -1,4 +1,5 @@
-"""Canonical payload → route file: names, short forms, defaults omitted; and back through resolve unchanged."""
+"""The route model (ids) → route files (names, short forms, defaults omitted): export, and the plan's display; read
+back through `files.decode`, every route is the route it was."""
 
 from __future__ import annotations
 
@@ -9,44 +10,72 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from reconciler.document import to_document
-from reconciler.normalize import canonicalize
-from reconciler.resolve import resolve_route
+from hypothesis import strategies as st
 
+from reconciler.files.decode import decode_route
+from reconciler.files.encode import encode
 from reconciler.files.load import dump_route, load_route_bytes
 from reconciler.files.validate import validate_docs
-from reconciler.model import Entity
+from reconciler.model import Catalog, Entity
+from reconciler.route import (
+    ON_PRIORITY_INCREASE,
+    Binding,
+    Condition,
+    Destination,
+    Escalation,
+    Grouping,
+    Incidents,
+    Rejoin,
+    Route,
+    Target,
+    Template,
+    Text,
+    Value,
+)
 from reconciler.templates.documents import template_to_doc
+from reconciler.wire import decode
 from tests.strategies import (
     ATTR_SEVERITY,
     EXAMPLE_CATALOG,
     EXAMPLE_PAYLOADS,
     EXAMPLE_ROUTE_FILES,
+    EXAMPLE_ROUTES,
     PROPERTY_CATALOG,
     route_payloads,
+    routes,
     server_echo,
+    stored,
+    v2_routes,
 )
 
+SEVERITY = f"alert.attributes.{ATTR_SEVERITY}"
 
-def _reload(document: dict[str, Any], catalog=PROPERTY_CATALOG) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Write `document` as a route file, read it back and resolve it (what export followed by plan does)."""
+
+def _reload(document: dict[str, Any], catalog: Catalog = PROPERTY_CATALOG) -> Route:
+    """Write `document` as a route file, read it back and decode it (what export followed by plan does)."""
     text = dump_route(document)
-    route, problems = resolve_route(load_route_bytes(text.encode(), "routes/exported.yaml"), catalog)
+    desired, problems = decode_route(load_route_bytes(text.encode(), "routes/exported.yaml"), catalog)
     assert problems == []
-    assert route is not None
-    return route.payload
+    assert desired is not None
+    return desired.route
+
+
+def _one(literal: str) -> Binding:
+    return Binding(value=Value(literal=literal))
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLE_ROUTE_FILES))
 def test_export_of_example_routes_is_the_route_file(path: str) -> None:
     expected = load_route_bytes(EXAMPLE_ROUTE_FILES[path].encode(), path).data
-    assert to_document(EXAMPLE_PAYLOADS[path], EXAMPLE_CATALOG) == expected
+    assert encode(EXAMPLE_ROUTES[path], EXAMPLE_CATALOG) == expected
     # the live route (server form) exports the same file
-    assert to_document(server_echo(EXAMPLE_PAYLOADS[path], EXAMPLE_CATALOG), EXAMPLE_CATALOG) == expected
+    live = decode(server_echo(EXAMPLE_PAYLOADS[path], EXAMPLE_CATALOG), "v2")
+    assert encode(live, EXAMPLE_CATALOG) == expected
 
 
-def test_id_and_name_arguments() -> None:
-    doc = to_document(EXAMPLE_PAYLOADS["routes/informational.yaml"], EXAMPLE_CATALOG, name="Info", route_id="01R")
+def test_id_argument() -> None:
+    route = dataclasses.replace(EXAMPLE_ROUTES["routes/informational.yaml"], name="Info")
+    doc = encode(route, EXAMPLE_CATALOG, route_id="01R")
     assert list(doc)[:2] == ["id", "name"]
     assert doc["id"] == "01R" and doc["name"] == "Info"
 
@@ -57,28 +86,28 @@ def test_ids_without_a_safe_name_stay_ids() -> None:
         teams=(Entity("T1", "Same"), Entity("T2", "Same"), Entity("T3", "T1")),
         alert_attributes=(Entity(ATTR_SEVERITY, "has.dot", {"type": "String"}),),
         slack_channels={"#a": "C1", "#b": "C1"},
+        teams_channels={"Team/a": "19:one", "Team/b": "19:one"},
     )
-    payload = {
-        "name": "x",
-        "owning_team_ids": ["T1", "T2", "T3", "T9"],
-        "condition_groups": [
-            {
-                "conditions": [
-                    {"subject": f"alert.attributes.{ATTR_SEVERITY}", "operation": "is_set", "param_bindings": []}
-                ]
-            }
-        ],
-        "channel_config": [
-            {
-                "condition_groups": [],
-                "slack_targets": {"binding": {"array_value": [{"literal": "C1"}]}, "channel_visibility": "public"},
-            }
-        ],
-    }
-    doc = to_document(payload, catalog)
+    route = Route(
+        name="x",
+        owning_team_ids=("T1", "T2", "T3", "T9"),
+        groups=((Condition(SEVERITY, "is_set"),),),
+        destinations=(
+            Destination(
+                slack=Target(Binding(array=(Value(literal="C1"),))), teams=Target(Binding(array=(_v("19:one"),)))
+            ),
+        ),
+    )
+    doc = encode(route, catalog)
     assert doc["owning_teams"] == ["T1", "T2", "T3", "T9"]  # ambiguous, ambiguous, name is another id, unknown
-    assert doc["conditions"] == [{"subject": f"alert.attributes.{ATTR_SEVERITY}", "operation": "is_set"}]
-    assert doc["channel_config"] == [{"slack_targets": {"channels": ["C1"]}}]
+    assert doc["conditions"] == [{"subject": SEVERITY, "operation": "is_set"}]
+    assert doc["channel_config"] == [
+        {"slack_targets": {"channels": ["C1"]}, "ms_teams_targets": {"channels": ["19:one"]}}
+    ]
+
+
+def _v(literal: str) -> Value:
+    return Value(literal=literal)
 
 
 def test_forms_a_short_form_cannot_hold_stay_raw() -> None:
@@ -86,31 +115,23 @@ def test_forms_a_short_form_cannot_hold_stay_raw() -> None:
         '{"content":[{"content":[{"marks":[{"type":"bold"}],"text":"x","type":"text"}],"type":"paragraph"}],'
         '"type":"doc"}'
     )
-    payload = {
-        "name": "x",
-        "condition_groups": [
-            {
-                "conditions": [
-                    {
-                        "subject": "alert.title",
-                        "operation": "is",
-                        "param_bindings": [{"value": {"reference": f"alert.attributes.{ATTR_SEVERITY}"}}],
-                    }
-                ]
-            },
-            {"conditions": []},
-        ],
-        "incident_template": {
-            "name": {"autogenerated": False, "binding": {"value": {"literal": bold}}},
-            "summary": {
-                "autogenerated": False,
-                "binding": {"value": {"literal": template_to_doc("{{ alert.title }}!")}},
-            },
-            "start_in_triage": {"binding": {"value": {"literal": "false"}}},
-            "incident_type": {"binding": {"value": {"reference": "alert.title"}}},
-        },
-    }
-    doc = to_document(payload, EXAMPLE_CATALOG)
+    route = Route(
+        name="x",
+        groups=(
+            (Condition("alert.title", "is", (Binding(value=Value(reference=SEVERITY)),)),),
+            (),
+        ),
+        incidents=Incidents(
+            enabled=True,
+            template=Template(
+                name=Text(autogenerated=False, binding=_one(bold)),
+                summary=Text(autogenerated=False, binding=_one(template_to_doc("{{ alert.title }}!"))),
+                start_in_triage=_one("false"),
+                incident_type=Binding(value=Value(reference="alert.title")),
+            ),
+        ),
+    )
+    doc = encode(route, EXAMPLE_CATALOG)
     assert doc["condition_groups"] == [
         {
             "conditions": [
@@ -129,25 +150,57 @@ def test_forms_a_short_form_cannot_hold_stay_raw() -> None:
         "start_in_triage": False,
         "incident_type": {"reference": "alert.title"},
     }
-    assert _reload(doc, EXAMPLE_CATALOG) == canonicalize(payload, EXAMPLE_CATALOG)
+    assert _reload(doc, EXAMPLE_CATALOG) == route
+
+
+def test_v3_settings_are_written_in_the_new_forms() -> None:
+    route = Route(
+        name="x",
+        destinations=(Destination(slack=Target(Binding(array=(_v("C07ALERTS01"),)), group_alerts_summary=True)),),
+        message_template=_one(template_to_doc("{{ alert.title }}")),
+        escalation=Escalation(rejoin=Rejoin(ON_PRIORITY_INCREASE)),
+        grouping=Grouping(True, ("alert.title", SEVERITY), 600, "fixed"),
+    ).canonical()
+    doc = encode(route, EXAMPLE_CATALOG)
+    assert {key: doc[key] for key in ("channel_config", "escalation_config", "grouping", "message_template")} == {
+        "channel_config": [{"slack_targets": {"channels": ["#alerts"], "group_alerts_summary": True}}],
+        "escalation_config": {"when_alert_joins_group": {"mode": "on_priority_increase"}},
+        "grouping": {
+            "keys": ["alert.title", "alert.attributes.severity"],
+            "window_seconds": 600,
+            "window_type": "fixed",
+        },
+        "message_template": {"template": "{{ alert.title }}"},
+    }
+    assert "incident_config" not in doc  # the v2 spellings (grouping_keys, defer_time_seconds…) are never written
+    assert _reload(doc, EXAMPLE_CATALOG) == route
+    full = encode(route, EXAMPLE_CATALOG, full=True)
+    assert full["incident_config"] == {"enabled": False, "auto_decline_enabled": False, "conditions": []}
+    assert full["escalation_config"]["when_alert_joins_group"] == {
+        "mode": "on_priority_increase",
+        "grace_period_seconds": 0,
+    }
+    assert encode(Route(name="x"), EXAMPLE_CATALOG, full=True)["grouping"] == {"enabled": False}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(v2_routes(PROPERTY_CATALOG), routes(PROPERTY_CATALOG, workspace=True)), st.booleans())
+def test_export_then_decode_is_the_identity(route: Route, full: bool) -> None:
+    assert _reload(encode(route, PROPERTY_CATALOG, full=full)) == route
 
 
 @settings(max_examples=100, deadline=None)
 @given(route_payloads(PROPERTY_CATALOG))
-def test_export_then_resolve_is_the_identity(payload: dict[str, Any]) -> None:
-    canonical = canonicalize(payload, PROPERTY_CATALOG)
-    assert _reload(to_document(canonical, PROPERTY_CATALOG)) == canonical
-    # exporting the live route (server form) gives the same file
-    assert to_document(server_echo(payload, PROPERTY_CATALOG), PROPERTY_CATALOG) == to_document(
-        canonical, PROPERTY_CATALOG
-    )
+def test_the_live_route_exports_as_the_file_of_its_payload(payload: dict[str, Any]) -> None:
+    live = decode(server_echo(payload, PROPERTY_CATALOG), "v2")
+    assert encode(live, PROPERTY_CATALOG) == encode(decode(stored(payload, PROPERTY_CATALOG), "v2"), PROPERTY_CATALOG)
 
 
 _SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schema" / "alert-route.schema.json").read_text())
 
 
 @settings(max_examples=100, deadline=None)
-@given(route_payloads(PROPERTY_CATALOG))
-def test_exported_files_pass_validate(payload: dict[str, Any]) -> None:
-    doc = load_route_bytes(dump_route(to_document(payload, PROPERTY_CATALOG)).encode(), "routes/exported.yaml")
+@given(st.one_of(v2_routes(PROPERTY_CATALOG), routes(PROPERTY_CATALOG, workspace=True)))
+def test_exported_files_pass_validate(route: Route) -> None:
+    doc = load_route_bytes(dump_route(encode(route, PROPERTY_CATALOG)).encode(), "routes/exported.yaml")
     assert validate_docs([doc], _SCHEMA, channels=dict(PROPERTY_CATALOG.slack_channels)) == []

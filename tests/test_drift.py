@@ -19,6 +19,7 @@ from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.errors import ConfigError
 from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
+from reconciler.render.diff import docs_diff
 from reconciler.render.text import render_drift_text
 from tests.e2e_helpers import ADMIN, READ_ONLY, dashboard_edit, run_cli
 from tests.fake_github import FakeGitHub
@@ -63,7 +64,13 @@ def test_a_plan_reads_as_drift() -> None:
         "Drift: 1 differ from git, 1 unmanaged, 1 missing from live; 4 in sync.\n"
     )
     # The diff reads git -> live: what the dashboard changed.
-    assert report.entries[0].diff == ("@@ -1,2 +1,2 @@", " name: prod-alerts", "-enabled: true", "+enabled: false")
+    entry = report.entries[0]
+    assert docs_diff(entry.git_doc, entry.live_doc) == [
+        "@@ -1,2 +1,2 @@",
+        " name: prod-alerts",
+        "-enabled: true",
+        "+enabled: false",
+    ]
     assert render_drift_text(build_drift_report(Plan(in_sync=6))) == "No drift: 6 routes match git.\n"
 
 

@@ -32,6 +32,7 @@ async def _no_sleep(_: float) -> None:
 
 def in_process(app: Any, key: str = ADMIN, **kwargs: Any) -> IncidentIO:
     kwargs.setdefault("retry", RetryPolicy(sleep=_no_sleep))
+    kwargs.setdefault("route_api", "v2")  # the emulator's alert-route API
     return IncidentIO("http://emulator.invalid", key, transport=asgi_transport(app), **kwargs)
 
 
@@ -112,7 +113,7 @@ def test_writes_failing_after_commit_are_ambiguous_and_not_resent() -> None:
         results = []
         for fault in ({"error_after_commit": 1.0}, {"drop_after_commit": 1.0}):
             httpx.post(f"{url}/_emulator/faults", json=fault)
-            results.append(run(IncidentIO(url, ADMIN, retry=RetryPolicy(sleep=_no_sleep)), put))
+            results.append(run(IncidentIO(url, ADMIN, retry=RetryPolicy(sleep=_no_sleep), route_api="v2"), put))
     server_error, dropped = results
     assert isinstance(server_error, ServerError) and server_error.ambiguous
     assert isinstance(dropped, TransportFailure) and dropped.sent and dropped.ambiguous
@@ -133,7 +134,7 @@ def test_served_emulator_with_an_empty_bucket_is_read_at_the_refill_rate() -> No
             await asyncio.gather(read_live_routes(api), read_catalog(api, slack_channels={}))
             return time.monotonic() - started
 
-        client = IncidentIO(url, ADMIN, retry=RetryPolicy(min_retry_after=0.05))
+        client = IncidentIO(url, ADMIN, retry=RetryPolicy(min_retry_after=0.05), route_api="v2")
         elapsed = run(client, plan_read)
     statuses = [r["status"] for r in app.state.emulator.request_log]
     floor = len(statuses) / 100

@@ -247,6 +247,6 @@ def test_no_object_holding_a_key_shows_it_in_its_repr() -> None:
     for holder in holders:
         assert_clean(repr(holder), f"repr({type(holder).__name__})")
         assert_clean(str(holder), f"str({type(holder).__name__})")
-    assert repr(holders[0]) == "ApiSettings(api_url='https://api.incident.io', emulator=False)"
+    assert repr(holders[0]) == "ApiSettings(api_url='https://api.incident.io', emulator=False, api_version='v2')"
     assert repr(holders[1]) == "IncidentIO(base_url='https://api.incident.io', read_only=False)"
     assert repr(holders[2]) == "GitHub(base_url='https://api.github.com')"

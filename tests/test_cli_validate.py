@@ -111,7 +111,7 @@ def test_whole_file_problems_and_escaping(workdir: Path) -> None:
         "::error file=routes/empty.yaml,title=$::file is empty: expected a mapping of route fields\n"
         "::error file=routes/x%2Cy.yaml,line=2,col=1,title=$.foo::unknown field 'foo'; known fields: id, name, "
         "enabled, is_private, protect, owning_teams, alert_sources, conditions, condition_groups, expressions, "
-        "escalation_config, channel_config, incident_config, incident_template, message_template\n"
+        "escalation_config, channel_config, grouping, incident_config, incident_template, message_template\n"
     )
     assert err == "2 problems in 2 files.\n"
 

@@ -24,7 +24,7 @@ from reconciler.run import live
 from reconciler.run.apply import apply_plan
 from reconciler.run.fetch import read_catalog
 from reconciler.wire import decode, encode
-from tests.strategies import EXAMPLE_CATALOG, route_payloads, stored
+from tests.strategies import route_payloads, stored
 
 
 async def _no_sleep(_: float) -> None:
@@ -35,9 +35,28 @@ NAMES = [f"Route {c}" for c in "ABCDEFGH"] + ["Production Warnings", "Informatio
 STATE = create_app().state.emulator.state
 
 
+def _client(app: Any) -> IncidentIO:
+    return IncidentIO(
+        "http://emulator.invalid",
+        "example-admin",
+        transport=asgi_transport(app),
+        retry=RetryPolicy(sleep=_no_sleep),
+        route_api="v2",  # the emulator's alert-route API
+    )
+
+
+async def _emulator_catalog() -> Catalog:
+    async with _client(create_app()) as api:
+        return await read_catalog(api, slack_channels={})
+
+
+# Routes are drawn from the catalog the plan reads, so that every id they hold has a name to write in a route file.
+CATALOG = asyncio.run(_emulator_catalog())
+
+
 def as_client_sends(payload: dict[str, Any], name: str) -> dict[str, Any]:
     """Defaults filled, and `contains_one_of` written as `one_of` again: the server must rewrite it back."""
-    filled = encode(decode(stored({**payload, "name": name}, EXAMPLE_CATALOG), "v2"), "v2")
+    filled = encode(decode(stored({**payload, "name": name}, CATALOG), "v2"), "v2")
     return unrewrite(filled)  # type: ignore[no-any-return]
 
 
@@ -55,7 +74,7 @@ def valid(payload: dict[str, Any]) -> bool:
     return not validate_route_payload(payload, STATE, update=False)
 
 
-payloads = st.builds(as_client_sends, route_payloads(EXAMPLE_CATALOG), st.sampled_from(NAMES))
+payloads = st.builds(as_client_sends, route_payloads(CATALOG), st.sampled_from(NAMES))
 route_sets = st.lists(payloads.filter(valid), max_size=6, unique_by=lambda p: p["name"])
 
 
@@ -71,17 +90,12 @@ def as_file(payload: dict[str, Any], index: int, catalog: Catalog) -> Any:
 async def converge(live_payloads: list[dict[str, Any]], desired_payloads: list[dict[str, Any]]) -> None:
     app = create_app()
     log = app.state.emulator.write_log
-    async with IncidentIO(
-        "http://emulator.invalid",
-        "example-admin",
-        transport=asgi_transport(app),
-        retry=RetryPolicy(sleep=_no_sleep),
-        route_api="v2",  # the emulator's alert-route API
-    ) as api:
+    async with _client(app) as api:
         for payload in live_payloads:
             if payload["name"] not in ("Production Warnings", "Informational"):  # those two exist already
                 await api.create_alert_route(payload)
         catalog = await read_catalog(api, slack_channels={})
+        assert catalog == CATALOG
         desired = [as_file(p, i, catalog) for i, p in enumerate(desired_payloads)]
         plan = build_plan(desired, await live.read_all(api), catalog, prune=True, force=True, api_version="v2")
         before = len(log)

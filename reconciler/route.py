@@ -14,7 +14,9 @@ Two routes are in sync exactly when their `Route`s are equal, so a codec must pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+import json
+from collections.abc import Iterable
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 JSON = Any
@@ -266,14 +268,9 @@ def _hints(kind: type) -> dict[str, Any]:
 
 def _build(kind: Any, data: JSON) -> Any:
     if kind is Expression:
-        if not isinstance(data, dict) or set(data) - {
-            "reference",
-            "label",
-            "root_reference",
-            "operations",
-            "else_result",
-        }:
-            raise ValueError(f"not an expression: {data!r}")
+        if not isinstance(data, dict) or set(data) - _EXPRESSION_KEYS:
+            raise ValueError(f"not an expression: {_shown(data)}")
+        _require(kind, data, ("reference", "label", "root_reference"))
         else_result = data.get("else_result")
         return Expression(
             reference=_scalar(str, data["reference"]),
@@ -284,11 +281,12 @@ def _build(kind: Any, data: JSON) -> Any:
         )
     if isinstance(kind, type) and is_dataclass(kind):
         if not isinstance(data, dict):
-            raise ValueError(f"expected an object for {kind.__name__}, got {type(data).__name__}")
+            raise ValueError(f"expected an object for {kind.__name__}, got {_shown(data)}")
         hints = _hints(kind)
         unknown = set(data) - set(hints)
         if unknown:
             raise ValueError(f"unknown field {sorted(unknown)[0]!r} in {kind.__name__}")
+        _require(kind, data, [f.name for f in fields(kind) if f.default is MISSING and f.default_factory is MISSING])
         return kind(**{name: _build(hints[name], value) for name, value in data.items()})
     origin, args = get_origin(kind), get_args(kind)
     if origin is tuple:
@@ -302,9 +300,26 @@ def _build(kind: Any, data: JSON) -> Any:
     return _scalar(kind, data)
 
 
+def _require(kind: type, data: dict[str, Any], names: Iterable[str]) -> None:
+    missing = [name for name in names if name not in data]
+    if missing:
+        raise ValueError(f"missing field {missing[0]!r} in {kind.__name__}")
+
+
+def _shown(data: JSON) -> str:
+    """A JSON value in a message: on one line and short (a list or an object by its kind, never whole)."""
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, dict):
+        return "an object"
+    if data is None or isinstance(data, bool):
+        return json.dumps(data)
+    return repr(data[:60] + "…" if isinstance(data, str) and len(data) > 60 else data)
+
+
 def _list(data: JSON) -> list[Any]:
     if not isinstance(data, list):
-        raise ValueError(f"expected a list, got {type(data).__name__}")
+        raise ValueError(f"expected a list, got {_shown(data)}")
     return data
 
 
@@ -315,4 +330,4 @@ def _scalar(kind: Any, data: JSON) -> Any:
         return data
     if kind is str and isinstance(data, str):
         return data
-    raise ValueError(f"expected {getattr(kind, '__name__', kind)}, got {data!r}")
+    raise ValueError(f"expected {getattr(kind, '__name__', kind)}, got {_shown(data)}")

@@ -1,9 +1,17 @@
-"""Hypothesis strategies for alert-route payloads, the example organisation's catalog, and a simulated server echo.
+"""Hypothesis strategies for alert routes, the example organisation's catalog, and simulated server echoes.
 
-Shared by the normalize/resolve/diff tests and the plan/apply convergence tests. `route_payloads(catalog)` draws
-create payloads as a client might send them: ids from the catalog, operations the server rewrites (`one_of` on text
-subjects, `contains` on catalog subjects), escalation-path targets it echoes into `users`, rich-text templates,
-expressions, and omitted optional keys. `server_echo` turns a payload into the `AlertRouteV2` incident.io returns.
+Shared by the wire/files/diff tests and the plan/apply convergence tests. Two ways to draw a route:
+
+* `route_payloads(catalog)` draws v2 create payloads as a client might send them: ids from the catalog, operations the
+  server rewrites (`one_of` on text subjects, `contains` on catalog subjects), escalation-path targets it echoes into
+  `users`, rich-text templates, expressions, and omitted optional keys. `v2_routes` decodes them into the route model
+  (`wire.decode(stored(payload), "v2")`), `route_documents` writes those as route files.
+* `routes(catalog)` draws `Route` values directly, with every setting only v3 carries (a fixed grouping window,
+  `when_alert_joins_group` modes and grace periods, group summaries, message templates, owning teams, Teams
+  channels): canonical, with operations as the server stores them.
+
+`server_echo` turns a v2 payload into the `AlertRouteV2` incident.io returns, `server_echo_v3` a v3 payload into the
+`AlertRouteV3`.
 """
 
 from __future__ import annotations
@@ -16,11 +24,35 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
-from reconciler.document import to_document
-from reconciler.normalize import ESCALATION_DEFAULTS, INCIDENT_DEFAULTS, canonicalize, rewrite_operation
 
+from reconciler.files import references as refs
+from reconciler.files.encode import encode as encode_file
 from reconciler.model import Catalog, Entity
-from reconciler.templates.documents import template_to_doc
+from reconciler.route import (
+    ON_EACH_NEW_ALERT,
+    ON_PRIORITY_INCREASE,
+    Binding,
+    Condition,
+    Destination,
+    Escalation,
+    EscalationTarget,
+    Expression,
+    FieldRule,
+    Grouping,
+    Groups,
+    Incidents,
+    Rejoin,
+    Route,
+    SeverityRule,
+    Source,
+    Target,
+    Template,
+    Text,
+    Value,
+    freeze,
+)
+from reconciler.templates.documents import canonical_doc, template_to_doc
+from reconciler.wire import decode
 
 # The example organisation (docs/example-organisation.md); ids follow ../shared/notes/INCIDENT_IO_API.md §1.3.
 AM_PROD = "01KHSNW67SZJ1KGWEMA9C0GPT7"
@@ -67,7 +99,11 @@ EXAMPLE_CATALOG = Catalog(
     slack_channels={"#alerts": "C07ALERTS01", "#alerts-staging": "C07STAGING1"},
 )
 
-# The example organisation plus attributes of every kind the server treats specially, for property tests.
+TEAMS_CHANNEL = "19:abc@thread.tacv2"
+RAW_TEAMS_CHANNEL = "19:raw@thread.tacv2"  # a Teams channel id the channel map does not name
+
+# The example organisation plus a named Teams channel and attributes of every kind the server treats specially,
+# for property tests.
 PROPERTY_CATALOG = Catalog(
     **{
         **{f: getattr(EXAMPLE_CATALOG, f) for f in EXAMPLE_CATALOG.__dataclass_fields__},
@@ -78,6 +114,7 @@ PROPERTY_CATALOG = Catalog(
             Entity("01JQ3ZATTRSUMMARY000000001", "summary", {"type": "TemplatedText"}),
             Entity("01JQ3ZATTRCOUNT00000000001", "count", {"type": "Number"}),
         ),
+        "teams_channels": {"Platform/alerts": TEAMS_CHANNEL},
     }
 )
 
@@ -288,7 +325,7 @@ def channel_configs(draw: st.DrawFn, catalog: Catalog) -> dict[str, Any]:
             target["channel_visibility"] = draw(visibility)
         out["slack_targets"] = target
     else:
-        binding = {"array_value": [{"literal": "19:abc@thread.tacv2"}]}
+        binding = {"array_value": [{"literal": draw(st.sampled_from([TEAMS_CHANNEL, RAW_TEAMS_CHANNEL]))}]}
         out["ms_teams_targets"] = {"binding": binding, "channel_visibility": draw(visibility)}
     return out
 
@@ -351,17 +388,287 @@ def route_payloads(draw: st.DrawFn, catalog: Catalog = PROPERTY_CATALOG, name: s
     return payload
 
 
-def canonical_payloads(catalog: Catalog = PROPERTY_CATALOG) -> st.SearchStrategy[dict[str, Any]]:
-    """Canonical payloads (what resolve produces and apply sends)."""
-    return route_payloads(catalog).map(lambda p: canonicalize(p, catalog))
+def stored(payload: Mapping[str, Any], catalog: Catalog) -> Any:
+    """`payload` with every condition's operation as the server stores it (`one_of` on text → `contains_one_of`)."""
+    return refs.stored_operations(payload, catalog)
+
+
+def v2_routes(catalog: Catalog = PROPERTY_CATALOG) -> st.SearchStrategy[Route]:
+    """Drawn v2 payloads in the route model: what a v2 live route or an old canonical payload decodes to."""
+    return route_payloads(catalog).map(lambda p: decode(stored(p, catalog), "v2"))
 
 
 def route_documents(catalog: Catalog = PROPERTY_CATALOG) -> st.SearchStrategy[dict[str, Any]]:
     """Route files' data (names, short forms), as `reconciler export` writes them."""
-    return route_payloads(catalog).map(lambda p: to_document(p, catalog))
+    return st.one_of(v2_routes(catalog), routes(catalog)).map(lambda r: encode_file(r, catalog))
+
+
+# --- routes in the model, drawn directly ---------------------------------------------------------------------------
+
+
+@_cached
+def model_values(catalog: Catalog) -> st.SearchStrategy[Value]:
+    return st.one_of(
+        _literals().map(lambda v: Value(literal=v)),
+        _references(catalog).map(lambda r: Value(reference=r)),
+    )
+
+
+@_cached
+def model_bindings(catalog: Catalog) -> st.SearchStrategy[Binding]:
+    """One value, or a list of values (literals and references)."""
+    return st.one_of(
+        model_values(catalog).map(lambda v: Binding(value=v)),
+        st.lists(model_values(catalog), max_size=3).map(lambda vs: Binding(array=tuple(vs))),
+    )
+
+
+@_cached
+def _id_values(catalog: Catalog, field: str) -> st.SearchStrategy[Binding]:
+    ids = _ids(getattr(catalog, field))
+    return st.one_of(
+        st.lists(ids, min_size=1, max_size=2).map(lambda vs: Binding(array=tuple(Value(literal=v) for v in vs))),
+        ids.map(lambda v: Binding(value=Value(literal=v))),
+    )
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+def _one(literal: str) -> Binding:
+    return Binding(value=Value(literal=literal))
+
+
+@_cached
+@st.composite
+def model_conditions(draw: st.DrawFn, catalog: Catalog) -> Condition:
+    subject = draw(_references(catalog))
+    operation = draw(st.sampled_from(_OPERATIONS))
+    params: tuple[Binding, ...] = ()
+    if operation not in ("is_set", "is_blank"):
+        params = (draw(model_bindings(catalog)),)
+    # A route in the model holds the operation as the server stores it (reconciler.route's docstring).
+    return Condition(subject, refs.stored_operation(subject, operation, catalog), params)
+
+
+@_cached
+def model_groups(catalog: Catalog, max_size: int = 2) -> st.SearchStrategy[Groups]:
+    group = st.lists(model_conditions(catalog), max_size=2).map(tuple)
+    return st.lists(group, max_size=max_size).map(tuple)
+
+
+def _value_json(value: Value) -> dict[str, Any]:
+    return {k: v for k, v in (("literal", value.literal), ("reference", value.reference)) if v is not None}
+
+
+def _binding_json(binding: Binding) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if binding.value is not None:
+        out["value"] = _value_json(binding.value)
+    if binding.array is not None:
+        out["array_value"] = [_value_json(v) for v in binding.array]
+    return out
+
+
+def _groups_json(groups: Groups) -> list[dict[str, Any]]:
+    return [
+        {
+            "conditions": [
+                {"subject": c.subject, "operation": c.operation, "param_bindings": [_binding_json(b) for b in c.params]}
+                for c in group
+            ]
+        }
+        for group in groups
+    ]
+
+
+@_cached
+@st.composite
+def model_expressions(draw: st.DrawFn, catalog: Catalog) -> Expression:
+    """An expression, its operation in canonical JSON (response-only `returns`/`reference_label` absent)."""
+    returns = {
+        "array": draw(st.booleans()),
+        "type": draw(st.sampled_from(["String", 'CatalogEntry["01JQ3ZCATTYPETEAM0001"]'])),
+    }
+    kind = draw(st.sampled_from(["navigate", "filter", "parse", "branches", "count", "cast", "concatenate"]))
+    operation: dict[str, Any] = {"operation_type": kind}
+    if kind == "navigate":
+        operation["navigate"] = {"reference": 'catalog_attribute["01JQ3ZCATATTROWNER0001"]'}
+    elif kind == "filter":
+        operation["filter"] = {"condition_groups": _groups_json(draw(model_groups(catalog, 1)))}
+    elif kind == "parse":
+        operation["parse"] = {"source": "metadata.team", "returns": returns}
+    elif kind == "branches":
+        branch = {
+            "condition_groups": _groups_json(draw(model_groups(catalog, 1))),
+            "result": _binding_json(draw(model_bindings(catalog))),
+        }
+        operation["branches"] = {"branches": [branch], "returns": returns}
+    elif kind == "cast":
+        operation["cast"] = {"returns": returns}
+    elif kind == "concatenate":
+        operation["concatenate"] = {"reference": "alert.description"}
+    return Expression(
+        reference=draw(st.sampled_from(["3f1c9a2b", "a1b2c3d4"])),
+        label=draw(st.sampled_from(["Service owning team", "Team"])),
+        root_reference=draw(_references(catalog)),
+        operations=(freeze(operation),),
+        else_result=draw(st.none() | model_bindings(catalog)),
+    )
+
+
+@_cached
+def model_sources(catalog: Catalog) -> st.SearchStrategy[tuple[Source, ...]]:
+    source = st.builds(Source, _ids(catalog.alert_sources), model_groups(catalog))
+    # Route files list each source once.
+    return st.lists(source, max_size=3, unique_by=lambda s: s.alert_source_id).map(tuple)
+
+
+@_cached
+@st.composite
+def model_destinations(draw: st.DrawFn, catalog: Catalog) -> Destination:
+    visibility = st.sampled_from(["public", "private"])
+    summary = st.booleans()  # v3 only: one summary message per group of alerts
+    slack = teams = None
+    kind = draw(st.sampled_from(["slack", "teams", "both"]))
+    if kind in ("slack", "both"):
+        channels = draw(st.lists(_channel_ids(catalog), min_size=1, max_size=2))
+        binding = Binding(array=tuple(Value(literal=c) for c in channels))
+        slack = Target(binding, draw(visibility), draw(summary))
+    if kind in ("teams", "both"):
+        channel = draw(st.sampled_from([*catalog.teams_channels.values(), RAW_TEAMS_CHANNEL]))
+        teams = Target(Binding(array=(Value(literal=channel),)), draw(visibility), draw(summary))
+    return Destination(groups=draw(model_groups(catalog, 1)), slack=slack, teams=teams)
+
+
+@_cached
+def model_escalation_targets(catalog: Catalog) -> st.SearchStrategy[EscalationTarget]:
+    # Never both: incident.io overwrites `users` with the escalation paths (INCIDENT_IO_API.md §1.2).
+    return st.one_of(
+        _id_values(catalog, "escalation_paths").map(lambda b: EscalationTarget(paths=b)),
+        _id_values(catalog, "users").map(lambda b: EscalationTarget(users=b)),
+    )
+
+
+@_cached
+def model_texts(catalog: Catalog) -> st.SearchStrategy[Text]:
+    """An incident name or summary: autogenerated, or a template (a canonical rich-text document)."""
+    return st.one_of(
+        st.just(Text()),
+        rich_text(catalog).map(lambda d: Text(autogenerated=False, binding=_one(canonical_doc(d)))),
+    )
+
+
+@_cached
+@st.composite
+def model_templates(draw: st.DrawFn, catalog: Catalog, workspace: bool = False) -> Template:
+    summary = draw(model_texts(catalog))
+    severity = None
+    if draw(st.booleans()):
+        bound = draw(st.none() | _id_values(catalog, "severities"))
+        severity = SeverityRule(draw(st.sampled_from(["first-wins", "max"])), bound)
+    fields = draw(
+        st.lists(
+            st.builds(
+                FieldRule,
+                _ids(catalog.custom_fields),
+                model_bindings(catalog),
+                st.sampled_from(["first-wins", "last-wins", "append"]),
+            ),
+            max_size=2,
+            unique_by=lambda f: f.custom_field_id,
+        )
+    )
+    return Template(
+        name=draw(model_texts(catalog)),
+        summary=None if summary == Text() else summary,
+        severity=severity,
+        custom_fields=tuple(fields),
+        incident_type=draw(_maybe(_ids(catalog.incident_types).map(_one))),
+        incident_mode=draw(_maybe(st.sampled_from(["standard", "test"]).map(_one))),
+        start_in_triage=draw(_maybe(st.sampled_from(["true", "false"]).map(_one))),
+        membership_teams=draw(_maybe(_id_values(catalog, "teams"))),
+        workspace=draw(_maybe(st.just(_one("T0123456")))) if workspace else None,
+    )
+
+
+@_cached
+@st.composite
+def model_message_templates(draw: st.DrawFn, catalog: Catalog) -> Binding | None:
+    """No message template, an id (as v2 routes hold them) or a template document."""
+    return draw(
+        st.one_of(
+            st.none(),
+            st.just(_one("01JQ3ZMSGTEMPLATE00000001")),
+            rich_text(catalog).map(lambda d: _one(canonical_doc(d))),
+        )
+    )
+
+
+def routes(catalog: Catalog = PROPERTY_CATALOG, *, workspace: bool = False) -> st.SearchStrategy[Route]:
+    """A canonical `Route` with any setting either API version has, v3-only ones included; a v2-only incident
+    template `workspace` only with `workspace=True` (without it, every route drawn can be written through v3)."""
+    return _routes(catalog, workspace)
+
+
+@_cached
+@st.composite
+def _routes(draw: st.DrawFn, catalog: Catalog, workspace: bool) -> Route:
+    grouping = Grouping()
+    rejoin = None
+    if draw(st.booleans()):
+        grouping = Grouping(
+            enabled=True,
+            keys=tuple(draw(st.lists(_references(catalog), max_size=2, unique=True))),
+            window_seconds=draw(st.sampled_from([60, 1800, 3600, 172800])),
+            window_type=draw(st.sampled_from(["rolling", "fixed"])),
+        )
+        mode = draw(st.sampled_from([ON_EACH_NEW_ALERT, ON_PRIORITY_INCREASE]))
+        grace = draw(st.sampled_from([0, 60, 3600])) if mode == ON_EACH_NEW_ALERT else 0
+        rejoin = Rejoin(mode, grace)
+    incidents = Incidents()
+    if draw(st.booleans()):
+        incidents = Incidents(
+            enabled=True,
+            auto_decline=draw(st.booleans()),
+            groups=draw(model_groups(catalog, 1)),
+            template=draw(model_templates(catalog, workspace)),
+        )
+    route = Route(
+        name=draw(_NAMES),
+        enabled=draw(st.booleans()),
+        is_private=draw(st.booleans()),
+        owning_team_ids=tuple(draw(st.lists(_ids(catalog.teams), max_size=2, unique=True))),
+        sources=draw(model_sources(catalog)),
+        groups=draw(model_groups(catalog)),
+        expressions=tuple(draw(st.lists(model_expressions(catalog), max_size=1))),
+        destinations=tuple(draw(st.lists(model_destinations(catalog), max_size=2))),
+        message_template=draw(model_message_templates(catalog)),
+        escalation=Escalation(
+            auto_cancel=draw(st.booleans()),
+            targets=tuple(draw(st.lists(model_escalation_targets(catalog), max_size=2))),
+            rejoin=rejoin,
+        ),
+        grouping=grouping,
+        incidents=incidents,
+    )
+    return route.canonical()
 
 
 # --- what incident.io sends back -------------------------------------------------------------------------------
+
+# What the server fills in for omitted v2 payload parts (INCIDENT_IO_API.md §1.2).
+INCIDENT_DEFAULTS: Mapping[str, Any] = {
+    "enabled": False,
+    "auto_decline_enabled": False,
+    "auto_relate_grouped_alerts": False,
+    "condition_groups": [],
+    "defer_time_seconds": 0,
+    "grouping_keys": [],
+    "grouping_window_seconds": 0,
+}
+ESCALATION_DEFAULTS: Mapping[str, Any] = {"auto_cancel_escalations": False, "escalation_targets": []}
 
 
 def _label(catalog: Catalog, value: Mapping[str, Any]) -> dict[str, Any]:
@@ -401,7 +708,7 @@ def _echo_groups(catalog: Catalog, groups: list[dict[str, Any]]) -> list[dict[st
                     "subject": {"label": "Alert → " + c["subject"], "reference": c["subject"]},
                     "operation": {
                         "label": "is one of",
-                        "value": rewrite_operation(c["subject"], c["operation"], catalog),
+                        "value": refs.stored_operation(c["subject"], c["operation"], catalog),
                     },
                     "param_bindings": [_echo_binding(catalog, b) for b in c["param_bindings"]],
                 }
@@ -416,7 +723,7 @@ def _echo_expression(catalog: Catalog, expression: Mapping[str, Any]) -> dict[st
     returns = {"array": False, "type": "String"}
     operations = []
     for op in expression["operations"]:
-        # v2 responses have no cast/concatenate options (INCIDENT_IO_API.md §1.2)
+        # Responses have no cast/concatenate options (INCIDENT_IO_API.md §1.2)
         echoed = {**{k: v for k, v in op.items() if k not in ("cast", "concatenate")}, "returns": returns}
         if "navigate" in op:
             echoed["navigate"] = {**op["navigate"], "reference_label": "Owner"}
@@ -438,31 +745,50 @@ def _echo_expression(catalog: Catalog, expression: Mapping[str, Any]) -> dict[st
     return out
 
 
-def server_echo(
-    payload: Mapping[str, Any], catalog: Catalog, route_id: str = "01JQ3ZROUTE00000000000001", version: int = 1
-) -> dict[str, Any]:
-    """The `AlertRouteV2` incident.io returns for `payload` (INCIDENT_IO_API.md §1.2–1.3)."""
-    escalation = payload.get("escalation_config") or ESCALATION_DEFAULTS
-    targets = []
-    for target in escalation["escalation_targets"]:
+def _echo_targets(catalog: Catalog, targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for target in targets:
         echoed = {key: _echo_binding(catalog, value) for key, value in target.items()}
         if "escalation_paths" in target:
             echoed["users"] = echoed["escalation_paths"]  # "legacy compatibility"
-        targets.append(echoed)
-    incident = {**copy.deepcopy(INCIDENT_DEFAULTS), **(payload.get("incident_config") or {})}
-    incident["condition_groups"] = _echo_groups(catalog, incident["condition_groups"])
-    template: dict[str, Any] = {}
-    for key, value in (payload.get("incident_template") or {}).items():
+        out.append(echoed)
+    return out
+
+
+def _echo_template(catalog: Catalog, template: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in template.items():
         if key == "custom_fields":
-            template[key] = [{**f, "binding": _echo_binding(catalog, f["binding"])} for f in value]
+            out[key] = [{**f, "binding": _echo_binding(catalog, f["binding"])} for f in value]
         elif "binding" in value:
-            template[key] = {**value, "binding": _echo_binding(catalog, value["binding"])}
+            out[key] = {**value, "binding": _echo_binding(catalog, value["binding"])}
         else:
-            template[key] = dict(value)
-    template.setdefault("name", {"autogenerated": True})
-    template.setdefault("summary", {"autogenerated": True})
+            out[key] = dict(value)
+    out.setdefault("name", {"autogenerated": True})
+    out.setdefault("summary", {"autogenerated": True})
     for key in ("name", "summary"):
-        template[key].setdefault("autogenerated", "binding" not in template[key])
+        out[key].setdefault("autogenerated", "binding" not in out[key])
+    return out
+
+
+def _echo_destinations(catalog: Catalog, destinations: list[dict[str, Any]], *, v3: bool) -> list[dict[str, Any]]:
+    out = []
+    for destination in destinations:
+        echoed: dict[str, Any] = {"condition_groups": _echo_groups(catalog, destination["condition_groups"])}
+        for key in ("slack_targets", "ms_teams_targets"):
+            if key in destination:
+                target = destination[key]
+                echoed[key] = {
+                    "binding": _echo_binding(catalog, target["binding"]),
+                    "channel_visibility": target.get("channel_visibility", "public"),
+                }
+                if v3:
+                    echoed[key]["group_alerts_summary"] = target.get("group_alerts_summary", False)
+        out.append(echoed)
+    return out
+
+
+def _echo_common(catalog: Catalog, payload: Mapping[str, Any], route_id: str, version: int) -> dict[str, Any]:
     route: dict[str, Any] = {
         "id": route_id,
         "name": payload["name"],
@@ -477,31 +803,59 @@ def server_echo(
         ],
         "condition_groups": _echo_groups(catalog, payload.get("condition_groups", [])),
         "expressions": [_echo_expression(catalog, e) for e in payload.get("expressions", [])],
-        "channel_config": [
-            {
-                "condition_groups": _echo_groups(catalog, c["condition_groups"]),
-                **{
-                    key: {
-                        "binding": _echo_binding(catalog, c[key]["binding"]),
-                        "channel_visibility": c[key].get("channel_visibility", "public"),
-                    }
-                    for key in ("slack_targets", "ms_teams_targets")
-                    if key in c
-                },
-            }
-            for c in payload.get("channel_config", [])
-        ],
-        "escalation_config": {
-            "auto_cancel_escalations": escalation["auto_cancel_escalations"],
-            "escalation_targets": targets,
-        },
-        "incident_config": incident,
-        "incident_template": template,
     }
     if payload.get("owning_team_ids"):
         route["owning_team_ids"] = list(payload["owning_team_ids"])
+    return route
+
+
+def server_echo(
+    payload: Mapping[str, Any], catalog: Catalog, route_id: str = "01JQ3ZROUTE00000000000001", version: int = 1
+) -> dict[str, Any]:
+    """The `AlertRouteV2` incident.io returns for a v2 `payload` (INCIDENT_IO_API.md §1.2–1.3)."""
+    escalation = payload.get("escalation_config") or ESCALATION_DEFAULTS
+    incident = {**copy.deepcopy(INCIDENT_DEFAULTS), **(payload.get("incident_config") or {})}
+    incident["condition_groups"] = _echo_groups(catalog, incident["condition_groups"])
+    route = _echo_common(catalog, payload, route_id, version)
+    route |= {
+        "channel_config": _echo_destinations(catalog, payload.get("channel_config", []), v3=False),
+        "escalation_config": {
+            "auto_cancel_escalations": escalation["auto_cancel_escalations"],
+            "escalation_targets": _echo_targets(catalog, escalation["escalation_targets"]),
+        },
+        "incident_config": incident,
+        "incident_template": _echo_template(catalog, payload.get("incident_template") or {}),
+    }
     if payload.get("message_template"):
         route["message_template"] = _echo_binding(catalog, payload["message_template"])
+    return route
+
+
+def server_echo_v3(
+    payload: Mapping[str, Any], catalog: Catalog, route_id: str = "01JQ3ZROUTE00000000000001", version: int = 1
+) -> dict[str, Any]:
+    """The `AlertRouteV3` incident.io returns for a v3 `payload` (INCIDENT_IO_API.md §1.4 and §9): labels,
+    subject/operation objects, rewritten operations, escalation paths echoed into `users`, `grace_period_seconds: 0`
+    for modes other than `on_each_new_alert`, an omitted summary as autogenerated."""
+    escalation = copy.deepcopy(dict(payload["escalation_config"]))
+    escalation["escalation_targets"] = _echo_targets(catalog, escalation["escalation_targets"])
+    joins = escalation.get("when_alert_joins_group")
+    if joins is not None and joins["mode"] != ON_EACH_NEW_ALERT:
+        joins["grace_period_seconds"] = 0
+    incident = copy.deepcopy(dict(payload["incident_config"]))
+    incident["condition_groups"] = _echo_groups(catalog, incident.get("condition_groups", []))
+    if "template" in incident:
+        incident["template"] = _echo_template(catalog, incident["template"])
+    messages = payload["message_config"]
+    route = _echo_common(catalog, payload, route_id, version)
+    route |= {
+        "grouping_config": copy.deepcopy(payload["grouping_config"]),
+        "escalation_config": escalation,
+        "incident_config": incident,
+        "message_config": {"destinations": _echo_destinations(catalog, messages["destinations"], v3=True)},
+    }
+    if messages.get("template"):
+        route["message_config"]["template"] = _echo_binding(catalog, messages["template"])
     return route
 
 
@@ -527,10 +881,11 @@ escalation_config:
 channel_config:
   - slack_targets:
       channels: ["#alerts"]
+grouping:
+  keys: [alert.title]
+  window_seconds: 1800
 incident_config:
   enabled: true
-  grouping_keys: [alert.title]
-  grouping_window_seconds: 1800
 incident_template:
   name: "{{ alert.title }}"
   severity: {value: Critical, merge_strategy: max}
@@ -564,10 +919,11 @@ escalation_config:
     - escalation_paths: [Engineering On-Call]
 channel_config:
   - slack_targets: {channels: ["#alerts"]}
+grouping:
+  keys: [alert.title]
+  window_seconds: 3600
 incident_config:
   enabled: true
-  grouping_keys: [alert.title]
-  grouping_window_seconds: 3600
 incident_template:
   name: "{{ alert.title }}"
   severity: {value: Major, merge_strategy: first-wins}
@@ -633,7 +989,7 @@ def _template(severity: str, merge: str) -> dict[str, Any]:
 
 
 _PATHS = {"escalation_targets": [{"escalation_paths": {"array_value": [{"literal": ENG_ONCALL}]}}]}
-# The canonical payload each example route file resolves to (against EXAMPLE_CATALOG).
+# The canonical v2 payload each example route file resolved to before the route model (against EXAMPLE_CATALOG).
 EXAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "routes/production-alerts.yaml": _example_payload(
         "Production Alerts",
@@ -673,3 +1029,5 @@ EXAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
         "Informational", [_source("01JQ3ZSRCAXIOM00000000001"), _source("01JQ3ZSRCSTATUSPAGEVIEWS1")]
     ),
 }
+# The route each example route file decodes to: the same routes as the payloads above.
+EXAMPLE_ROUTES: dict[str, Route] = {path: decode(payload, "v2") for path, payload in EXAMPLE_PAYLOADS.items()}

@@ -61,13 +61,10 @@ class FakeRoutes:
 
 
 def client_for(handler: Any, **kwargs: Any) -> IncidentIO:
+    """A client over `handler`; it speaks the v2 alert-route API unless told `route_api`."""
     kwargs.setdefault("retry", FAST)
-    return IncidentIO(
-        "https://api.example.test",
-        "test-key-1234",
-        transport=httpx.MockTransport(handler),
-        **{"route_api": "v2", **kwargs},
-    )
+    kwargs.setdefault("route_api", "v2")
+    return IncidentIO("https://api.example.test", "test-key-1234", transport=httpx.MockTransport(handler), **kwargs)
 
 
 def run(client: IncidentIO, call: Callable[[IncidentIO], Awaitable[Any]]) -> Any:
@@ -213,6 +210,73 @@ def test_writes_send_the_payload_and_unwrap_the_route() -> None:
         ("DELETE", "/v2/alert_routes/..%2FR9"),  # an id is one path segment, never a traversal
     ]
     assert b'"version":4' in seen[1][2].replace(b" ", b"")
+
+
+def _versions(v3: httpx.Response | None) -> tuple[list[str], Callable[[httpx.Request], httpx.Response]]:
+    """A handler whose v3 route list answers `v3` (or a page), and whose v2 one always answers a page."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        query = request.url.query.decode()
+        seen.append(f"{request.method} {request.url.path}" + (f"?{query}" if query else ""))
+        if request.url.path.startswith("/v3/") and v3 is not None:
+            return v3
+        if request.method == "GET" and request.url.path.endswith("/alert_routes"):
+            return httpx.Response(200, json={"alert_routes": [{"id": "R1", "name": "a"}], "pagination_meta": {}})
+        return httpx.Response(200, json={"alert_route": {"id": "R1", "version": 2}})
+
+    return seen, handler
+
+
+NOT_MIGRATED = httpx.Response(
+    403, json={"type": "resource_forbidden", "status": 403, "errors": [{"code": "api_not_yet_available"}]}
+)
+
+
+@pytest.mark.parametrize(
+    ("v3", "version", "notice"),
+    [
+        (None, "v3", []),
+        (NOT_MIGRATED, "v2", ["incident.io has no v3 alert-route API for this organisation yet (403 "
+                              "api_not_yet_available): using v2."]),
+        (httpx.Response(404, json={"errors": [{"code": "not_found"}]}), "v2",
+         ["incident.io has no v3 alert-route API for this organisation yet (404): using v2."]),
+    ],
+    ids=["v3", "not-migrated", "no-v3"],
+)  # fmt: skip
+def test_auto_speaks_v3_unless_the_organisation_has_none(
+    v3: httpx.Response | None, version: str, notice: list[str]
+) -> None:
+    seen, handler = _versions(v3)
+    notices: list[str] = []
+    client = client_for(handler, route_api="auto", on_notice=notices.append)
+
+    async def calls(api: IncidentIO) -> list[Any]:
+        return [await api.list_alert_routes(), await api.get_alert_route("R1")]
+
+    assert run(client, calls) == [[{"id": "R1", "name": "a"}], {"id": "R1", "version": 2}]
+    assert client.route_version == version and notices == notice  # said once, then remembered
+    probe = ["GET /v3/alert_routes?page_size=50"] if version == "v2" else []
+    assert seen == [*probe, f"GET /{version}/alert_routes?page_size=50", f"GET /{version}/alert_routes/R1"]
+
+
+def test_a_write_first_finds_the_version_with_one_small_list() -> None:
+    seen, handler = _versions(NOT_MIGRATED)
+    client = client_for(handler, route_api="auto")
+    run(client, lambda api: api.update_alert_route("R1", {"version": 2}))
+    assert seen == [
+        "GET /v3/alert_routes?page_size=1",
+        "GET /v2/alert_routes?page_size=1",
+        "PUT /v2/alert_routes/R1",
+    ]
+
+
+def test_another_403_from_v3_is_an_error_not_a_fallback() -> None:
+    forbidden = httpx.Response(403, json={"errors": [{"code": "forbidden", "message": "no"}]})
+    seen, handler = _versions(forbidden)
+    with pytest.raises(ApiError, match="403"):
+        run(client_for(handler, route_api="auto"), lambda api: api.list_alert_routes())
+    assert seen == ["GET /v3/alert_routes?page_size=50"]
 
 
 LOOKUPS = [

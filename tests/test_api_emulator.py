@@ -32,7 +32,8 @@ async def _no_sleep(_: float) -> None:
 
 def in_process(app: Any, key: str = ADMIN, **kwargs: Any) -> IncidentIO:
     kwargs.setdefault("retry", RetryPolicy(sleep=_no_sleep))
-    return IncidentIO("http://emulator.invalid", key, transport=asgi_transport(app), route_api="v2", **kwargs)
+    kwargs.setdefault("route_api", "v2")  # the emulator's alert-route API
+    return IncidentIO("http://emulator.invalid", key, transport=asgi_transport(app), **kwargs)
 
 
 def run(client: IncidentIO, call: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
 from reconciler.core.outcome import ApplyReport, Outcome
 from reconciler.emulator import FaultProfile, create_app
 from reconciler.model import Action, Catalog, Plan
+from reconciler.route import Grouping
 from reconciler.run.apply import apply_plan
 from reconciler.run.pipeline import build_plan_from_repo
+from reconciler.wire import decode, encode
 
 REPO = Path(__file__).resolve().parent.parent
 URL = "http://emulator.invalid"
@@ -42,7 +45,8 @@ def app() -> Iterator[Any]:
 
 
 def client(app: Any, key: str = "example-admin") -> IncidentIO:
-    return IncidentIO(URL, key, transport=asgi_transport(app), retry=FAST)
+    # The emulator speaks the v2 alert-route API; the raw routes these tests read and write are v2 bodies.
+    return IncidentIO(URL, key, transport=asgi_transport(app), retry=FAST, route_api="v2")
 
 
 async def plan_of(app: Any, routes: Path, **kwargs: Any) -> tuple[Plan, Catalog]:
@@ -80,9 +84,7 @@ def dashboard_edit(app: Any, name: str, change: Any) -> None:
     route = live_route(app, name)
 
     async def put() -> None:
-        from reconciler.normalize import canonical_live
-
-        payload = canonical_live(route, Catalog())
+        payload = encode(decode(route, "v2"), "v2")
         change(payload)
         async with client(app) as api:
             await api.update_alert_route(route["id"], {**payload, "version": route["version"] + 1})
@@ -126,10 +128,27 @@ def test_a_dashboard_edit_after_the_plan_is_never_overwritten(app: Any, routes: 
 def test_a_dashboard_edit_to_the_desired_content_counts_as_done(app: Any, routes: Path) -> None:
     plan, catalog = run(plan_of(app, routes))
     desired = plan.changes[0].desired
-    dashboard_edit(app, "Production Warnings", lambda p: (p.clear(), p.update(desired)))
+    assert desired is not None
+    dashboard_edit(app, "Production Warnings", lambda p: (p.clear(), p.update(encode(desired, "v2"))))
     report = run(apply_with(app, plan, catalog))
     assert [o.outcome for o in report.outcomes] == [Outcome.ALREADY_APPLIED]
     assert report.ok
+
+
+def test_a_route_the_clients_api_version_cannot_carry_is_never_sent(app: Any, routes: Path) -> None:
+    # A plan made through v3 (nothing refused) applied by a client speaking v2: the fixed window would be dropped.
+    plan, catalog = run(plan_of(app, routes))
+    (change,) = plan.changes
+    assert change.desired is not None
+    fixed = replace(change.desired, grouping=Grouping(True, ("alert.title",), 600, "fixed"))
+    report = run(apply_with(app, replace(plan, changes=(replace(change, desired=fixed),), api_version="v3"), catalog))
+    [outcome] = report.outcomes
+    assert (outcome.outcome, outcome.writes, report.writes) == (Outcome.FAILED, 0, 0)
+    assert outcome.detail == (
+        "route 'Production Warnings' cannot be written through the v2 API: its grouping window is fixed "
+        "(grouping.window_type: fixed), which only the v3 API can set"
+    )
+    assert writes(app) == []  # refused before anything was sent
 
 
 def test_creates_then_updates_then_deletes(app: Any, routes: Path) -> None:
@@ -240,31 +259,28 @@ class CrashAfter(httpx.AsyncBaseTransport):
 @pytest.mark.parametrize("crash_after", [1, 13, 29])
 def test_a_crash_mid_apply_is_finished_by_the_next_run_without_extra_writes(crash_after: int) -> None:
     """R5: killed after k writes; the next run completes; total committed writes = planned changes; then 0."""
-    from reconciler.normalize import canonicalize
-    from reconciler.resolve import DesiredRoute
-
     from reconciler.core.plan import build_plan
     from reconciler.emulator import seed_routes
     from reconciler.emulator.control import minimal_payload
-    from reconciler.run.fetch import read_catalog, read_live_routes
+    from reconciler.files.decode import DesiredRoute
+    from reconciler.run import live
+    from reconciler.run.fetch import read_catalog
 
     app = create_app()
     seed_routes(app.state.emulator, 25, name_prefix="Seeded")
 
     async def once(transport: httpx.AsyncBaseTransport) -> tuple[int, ApplyReport]:
-        async with IncidentIO(URL, "example-admin", transport=transport, retry=FAST) as api:
+        async with IncidentIO(URL, "example-admin", transport=transport, retry=FAST, route_api="v2") as api:
             catalog = await read_catalog(api, slack_channels={})
-            live = await read_live_routes(api)
-            seeded = sorted(
-                (r["name"] for r in live if r["name"].startswith("Seeded")), key=lambda n: int(n.split()[1])
-            )
+            current = await live.read_all(api)
+            seeded = sorted((r.name for r in current if r.name.startswith("Seeded")), key=lambda n: int(n.split()[1]))
 
             def route(name: str, **fields: Any) -> DesiredRoute:
-                payload = canonicalize({**minimal_payload(app.state.emulator, name), **fields}, catalog)
-                return DesiredRoute(name, f"routes/{name}.yaml", None, False, payload, {})
+                payload = {**minimal_payload(app.state.emulator, name), **fields}
+                return DesiredRoute(route=decode(payload, "v2"), source=f"routes/{name}.yaml")
 
             desired = [route(n, enabled=False) for n in seeded[:20]] + [route(f"New {i}") for i in range(10)]
-            plan = build_plan(desired, live, catalog, prune=True, force=True)
+            plan = build_plan(desired, current, catalog, prune=True, force=True, api_version="v2")
             return len(plan.changes), await apply_plan(plan, api, concurrency=4)
 
     with pytest.raises(Crash):

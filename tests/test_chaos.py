@@ -11,17 +11,18 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from reconciler.normalize import canonical_live, canonicalize
-from reconciler.resolve import DesiredRoute
 
 from reconciler.api import IncidentIO, RetryPolicy, asgi_transport
 from reconciler.core.outcome import Outcome
 from reconciler.core.plan import build_plan
 from reconciler.emulator import FaultProfile, create_app, seed_routes
 from reconciler.emulator.control import minimal_payload
+from reconciler.files.decode import DesiredRoute
 from reconciler.model import Action
+from reconciler.run import live as live_routes
 from reconciler.run.apply import apply_plan
-from reconciler.run.fetch import read_catalog, read_live_routes
+from reconciler.run.fetch import read_catalog
+from reconciler.wire import decode
 
 pytestmark = pytest.mark.slow
 
@@ -30,11 +31,9 @@ async def _no_sleep(_: float) -> None:
     return None
 
 
-def desired_route(app: Any, name: str, catalog: Any, **fields: Any) -> DesiredRoute:
-    payload = canonicalize({**minimal_payload(app.state.emulator, name), **fields}, catalog)
-    return DesiredRoute(
-        name=name, source=f"routes/{name}.yaml", pinned_id=None, protect=False, payload=payload, document={}
-    )
+def desired_route(app: Any, name: str, **fields: Any) -> DesiredRoute:
+    route = decode({**minimal_payload(app.state.emulator, name), **fields}, "v2")
+    return DesiredRoute(route=route, source=f"routes/{name}.yaml")
 
 
 async def chaos(seed: int, profile: dict[str, float]) -> None:
@@ -43,21 +42,17 @@ async def chaos(seed: int, profile: dict[str, float]) -> None:
     seed_routes(emulator, 150, name_prefix="Seeded")
     policy = RetryPolicy(sleep=_no_sleep, attempts=10)
     async with IncidentIO(
-        "http://emulator.invalid", "example-admin", transport=asgi_transport(app), retry=policy
+        "http://emulator.invalid", "example-admin", transport=asgi_transport(app), retry=policy, route_api="v2"
     ) as api:
         catalog = await read_catalog(api, slack_channels={})
-        live = await read_live_routes(api)
-        seeded = sorted((r["name"] for r in live if r["name"].startswith("Seeded")), key=lambda n: int(n.split()[1]))
-        desired = [desired_route(app, name, catalog, enabled=False) for name in seeded[:100]]  # 100 updates
-        desired += [desired_route(app, name, catalog) for name in seeded[100:110]]  # 10 in sync
-        desired += [desired_route(app, f"New {n}", catalog) for n in range(60)]  # 60 creates
+        live = await live_routes.read_all(api)
+        seeded = sorted((r.name for r in live if r.name.startswith("Seeded")), key=lambda n: int(n.split()[1]))
+        desired = [desired_route(app, name, enabled=False) for name in seeded[:100]]  # 100 updates
+        desired += [desired_route(app, name) for name in seeded[100:110]]  # 10 in sync
+        desired += [desired_route(app, f"New {n}") for n in range(60)]  # 60 creates
         # The other 40 seeded routes are pruned; the example organisation's routes are kept as they are.
-        desired += [
-            DesiredRoute(r["name"], "x", None, False, canonical_live(r, catalog), {})
-            for r in live
-            if not r["name"].startswith("Seeded")
-        ]
-        plan = build_plan(desired, live, catalog, prune=True, force=True)
+        desired += [DesiredRoute(route=r.route, source="x") for r in live if not r.name.startswith("Seeded")]
+        plan = build_plan(desired, live, catalog, prune=True, force=True, api_version="v2")
         assert (plan.count(Action.CREATE), plan.count(Action.UPDATE), plan.count(Action.DELETE)) == (60, 100, 40)
 
         emulator.write_log.clear()
@@ -76,7 +71,7 @@ async def chaos(seed: int, profile: dict[str, float]) -> None:
         assert injected["error_after_commit"] + injected["dropped"] > 0  # the faults really happened
         assert report.writes > 200  # some writes were retried after a failure before commit
 
-        replan = build_plan(desired, await read_live_routes(api), catalog, prune=True, force=True)
+        replan = build_plan(desired, await live_routes.read_all(api), catalog, prune=True, force=True, api_version="v2")
         assert replan.empty
 
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner, Result
 
 from reconciler.cli import main
 from reconciler.emulator.serve import serve_in_thread
-from reconciler.model import Action, Catalog, Change, Plan
-from reconciler.normalize import canonicalize
+from reconciler.model import Action, Change, Plan
 from reconciler.planfile import plan_to_dict
+from reconciler.route import Route
 from tests.fake_github import BOT, FakeGitHub, create_app
 
 REPO = "acme/routes"
@@ -87,7 +87,7 @@ def test_pr_number_comes_from_the_actions_event(
 
 
 def _plan_file(tmp_path: Path) -> tuple[Path, str]:
-    desired = canonicalize({"name": "Payments API"}, Catalog())
+    desired = Route(name="Payments API")
     create = Change(Action.CREATE, "Payments API", desired=desired, desired_doc={"name": "Payments API"})
     document = plan_to_dict(
         Plan(changes=(create,), live_count=3), api_url="https://api.incident.io", created_at="2026-01-01T00:00:00Z"

@@ -1,30 +1,40 @@
-"""Diff: empty exactly when the canonical forms are equal; changes read in the file format, with names."""
+"""Diff: empty exactly when the route models are equal; changes read in the file format, with names."""
 
 from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from reconciler.normalize import canonicalize
 
-from reconciler.core.diff import diff_payloads
-from reconciler.model import FieldChange
+from reconciler.core.diff import diff_routes
+from reconciler.model import Catalog, FieldChange
+from reconciler.route import ON_PRIORITY_INCREASE, Rejoin, Route
 from reconciler.templates.documents import template_to_doc
+from reconciler.wire import decode, encode, refusal
 from tests.strategies import (
     EXAMPLE_CATALOG,
     EXAMPLE_PAYLOADS,
     PROPERTY_CATALOG,
     TEAM_PLATFORM,
-    canonical_payloads,
     route_payloads,
+    routes,
     server_echo,
+    server_echo_v3,
+    stored,
+    v2_routes,
 )
 
 WARNINGS = EXAMPLE_PAYLOADS["routes/production-warnings.yaml"]
 ALERTS = EXAMPLE_PAYLOADS["routes/production-alerts.yaml"]
+
+
+def diff_payloads(desired: dict[str, Any], live: dict[str, Any], catalog: Catalog) -> tuple[FieldChange, ...]:
+    """The diff of two v2 payloads or responses, as the plan sees them: decoded into the route model."""
+    return diff_routes(decode(stored(desired, catalog), "v2"), decode(stored(live, catalog), "v2"), catalog)
 
 
 def test_example_routes_are_in_sync_with_their_live_echo() -> None:
@@ -116,9 +126,23 @@ def test_a_route_equals_itself_and_its_echo(payload: dict[str, Any]) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(canonical_payloads(PROPERTY_CATALOG), canonical_payloads(PROPERTY_CATALOG))
-def test_different_routes_differ(a: dict[str, Any], b: dict[str, Any]) -> None:
-    assert (diff_payloads(a, b, PROPERTY_CATALOG) == ()) == (a == b)
+@given(routes(PROPERTY_CATALOG))
+def test_a_route_equals_its_v3_echo(route: Route) -> None:
+    live = decode(server_echo_v3(encode(route, "v3"), PROPERTY_CATALOG), "v3")
+    assert diff_routes(route, live, PROPERTY_CATALOG) == ()
+
+
+def _any_routes() -> st.SearchStrategy[Route]:
+    return st.one_of(v2_routes(PROPERTY_CATALOG), routes(PROPERTY_CATALOG, workspace=True))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_any_routes(), _any_routes())
+def test_different_routes_differ(a: Route, b: Route) -> None:
+    changes = diff_routes(a, b, PROPERTY_CATALOG)
+    assert (changes == ()) == (a == b)
+    for change in changes:
+        assert change.old != change.new
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -130,8 +154,13 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @settings(max_examples=100, deadline=None)
-@given(canonical_payloads(PROPERTY_CATALOG), st.data())
-def test_any_single_edit_is_a_change(a: dict[str, Any], data: st.DataObject) -> None:
+@given(routes(PROPERTY_CATALOG, workspace=True), st.data())
+def test_any_single_edit_is_a_change(route: Route, data: st.DataObject) -> None:
+    # One leaf of the route's payload (of either version) changed: a change exactly when it is another route.
+    versions = [v for v in ("v2", "v3") if refusal(route, v) is None]
+    assume(versions)
+    version = data.draw(st.sampled_from(versions))
+    a = encode(route, version)
     path = data.draw(st.sampled_from(_leaves(a)))
     b = copy.deepcopy(a)
     parent = b
@@ -139,8 +168,9 @@ def test_any_single_edit_is_a_change(a: dict[str, Any], data: st.DataObject) -> 
         parent = parent[part]
     old = parent[path[-1]]
     parent[path[-1]] = (not old) if isinstance(old, bool) else (old + 1 if isinstance(old, int) else f"{old}x")
-    changes = diff_payloads(b, a, PROPERTY_CATALOG)
-    assert (changes == ()) == (canonicalize(b, PROPERTY_CATALOG) == a)
+    edited = decode(stored(b, PROPERTY_CATALOG), version)
+    changes = diff_routes(edited, route, PROPERTY_CATALOG)
+    assert (changes == ()) == (edited == route)
     for change in changes:
         assert change.old != change.new
 
@@ -169,3 +199,18 @@ def test_cast_and_concatenate_options_the_server_never_reports_are_not_changes()
     changed["expressions"][0]["label"] = "Owner"
     [change] = diff_payloads(changed, live, EXAMPLE_CATALOG)
     assert change.path == "expressions[0].label"
+
+
+def test_v3_settings_read_in_the_file_format() -> None:
+    alerts = decode(ALERTS, "v2")
+    fixed = replace(
+        alerts,
+        grouping=replace(alerts.grouping, window_type="fixed"),
+        escalation=replace(alerts.escalation, rejoin=Rejoin(ON_PRIORITY_INCREASE)),
+    )
+    assert diff_routes(fixed, alerts, EXAMPLE_CATALOG) == (
+        FieldChange(
+            path="escalation_config.when_alert_joins_group.mode", old="on_each_new_alert", new="on_priority_increase"
+        ),
+        FieldChange(path="grouping.window_type", old="rolling", new="fixed"),
+    )

@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from reconciler.api import Forbidden, IncidentIO, RetryPolicy
-from reconciler.model import Catalog, Entity
+from reconciler.model import Catalog, Entity, LiveRoute
+from reconciler.route import Route
+from reconciler.run import live
 from reconciler.run.fetch import read_catalog, read_live_routes
 
 PATHS = [{"id": f"EP{i:02d}", "name": f"Path {i}"} for i in range(30)]  # two pages of 25
@@ -112,3 +114,8 @@ def test_a_failing_lookup_raises_its_own_error() -> None:
 
 def test_read_live_routes_returns_full_routes() -> None:
     assert run(FakeLookups(), read_live_routes) == [{"id": "R1", "name": "a", "version": 2}]
+
+
+def test_live_routes_are_read_into_the_model_with_their_version() -> None:
+    [route] = run(FakeLookups(), live.read_all)
+    assert route == LiveRoute(route_id="R1", version=2, route=Route(name="a"), api_version="v2")

@@ -19,6 +19,7 @@ from reconciler.files.load import (
     RouteDoc,
     dump_route,
     load_channel_map,
+    load_channels,
     load_route_bytes,
     load_route_file,
     load_routes,
@@ -155,26 +156,46 @@ def test_channel_map(tmp_path: Path) -> None:
     assert load_channel_map(tmp_path) == {}
     (tmp_path / "channels.yaml").write_text('slack:\n  "#alerts": C07ALERTS01\n')
     assert load_channel_map(tmp_path) == {"#alerts": "C07ALERTS01"}
-    (tmp_path / "channels.yaml").write_text('slack:\n  alerts: C07ALERTS01\n  "#ok": 12\ndiscord: {}\n')
+    (tmp_path / "channels.yaml").write_text('slack:\n  alerts: C07ALERTS01\n  "#ok": 12\nmsteams: {}\n')
     with pytest.raises(InputError) as caught:
         load_channel_map(tmp_path)
     shown = (tmp_path / "channels.yaml").as_posix()
     assert [str(p) for p in caught.value.problems] == [
         f"{shown}:2:3: $.slack.alerts: 'alerts' is not a Slack channel name like '#alerts'",
         f"{shown}:3:10: $.slack[\"#ok\"]: 12 is not a Slack channel id like 'C07ALERTS01'",
-        f"{shown}:4:1: $.discord: unknown field 'discord'",
+        f"{shown}:4:1: $.msteams: unknown field 'msteams'",
     ]
     (tmp_path / "channels.yaml").write_text("slack: [a]\n")
     with pytest.raises(InputError, match=r"\$\.slack: expected a mapping of '#name': channel id"):
         load_channel_map(tmp_path)
 
 
+def test_teams_channels_are_named_in_the_channel_map_too(tmp_path: Path) -> None:
+    teams = "teams:\n  Platform/alerts: '19:abc@thread.tacv2'\n"
+    (tmp_path / "channels.yaml").write_text('slack:\n  "#alerts": C07ALERTS01\n' + teams)
+    assert load_channels(tmp_path) == ({"#alerts": "C07ALERTS01"}, {"Platform/alerts": "19:abc@thread.tacv2"})
+    assert load_channel_map(tmp_path) == {"#alerts": "C07ALERTS01"}
+    (tmp_path / "channels.yaml").write_text("teams:\n  Platform/alerts: not an id\n")
+    with pytest.raises(InputError) as caught:
+        load_channels(tmp_path)
+    shown = (tmp_path / "channels.yaml").as_posix()
+    assert [str(p) for p in caught.value.problems] == [
+        f"{shown}:2:20: $.teams[\"Platform/alerts\"]: 'not an id' is not a Microsoft Teams channel id like "
+        "'19:abc…@thread.tacv2'"
+    ]
+    (tmp_path / "channels.yaml").write_text("teams: [a]\n")
+    with pytest.raises(InputError, match=r"\$\.teams: expected a mapping of name: Teams channel id"):
+        load_channels(tmp_path)
+
+
 def test_schema_location_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert load_schema() == SCHEMA  # the one inside the package
+    packaged = load_schema()  # the copy inside the package
+    assert packaged == SCHEMA
     (tmp_path / "schema").mkdir()
     (tmp_path / "schema" / "alert-route.schema.json").write_text('{"type": "object"}')
     assert load_schema() == SCHEMA  # one source, whatever the working directory holds
+    assert load_schema(Path("schema/alert-route.schema.json")) == {"type": "object"}  # unless --schema says so
     (tmp_path / "other.json").write_text('{"type": "nonsense"}')
     with pytest.raises(ConfigError, match=r"other.json is not a valid JSON Schema: 'nonsense' is not valid"):
         load_schema(Path("other.json"))
@@ -263,7 +284,7 @@ _route = st.fixed_dictionaries(
             {"enabled": st.booleans()},
             optional={
                 "grouping_keys": st.lists(_name, unique=True, max_size=2),
-                "grouping_window_seconds": st.integers(0, 2**31 - 1),
+                "grouping_window_seconds": st.one_of(st.just(0), st.integers(60, 172_800)),
                 "defer_time_seconds": st.integers(0, 2**31 - 1),
             },
         ),
@@ -279,7 +300,19 @@ _route = st.fixed_dictionaries(
             },
         ),
     },
-)
+).map(lambda route: _follow_the_rules(route))
+
+
+def _follow_the_rules(route: dict[str, Any]) -> dict[str, Any]:
+    """The v3 rules validate enforces (files/rules.py): grouping settings only with a window, templates only with
+    incidents on."""
+    config = route.get("incident_config")
+    if isinstance(config, dict) and not config.get("grouping_window_seconds"):
+        config.pop("grouping_keys", None)
+        config.pop("defer_time_seconds", None)
+    if "incident_template" in route:
+        route["incident_config"] = {**(config or {}), "enabled": True}
+    return route
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

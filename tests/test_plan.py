@@ -8,31 +8,30 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reconciler.normalize import canonicalize
-from reconciler.resolve import DesiredRoute
 
 from reconciler.core.plan import build_plan
 from reconciler.errors import InputError
-from reconciler.model import Action, Catalog, SafetyLimits
+from reconciler.files.decode import DesiredRoute
+from reconciler.model import Action, Catalog, LiveRoute, SafetyLimits
 from reconciler.planfile import dump_plan
+from reconciler.route import Grouping, Route
 
 CATALOG = Catalog()
 
 
-def desired(name: str, *, enabled: bool = True, pinned: str | None = None, protect: bool = False) -> DesiredRoute:
-    payload = canonicalize({"name": name, "enabled": enabled}, CATALOG)
+def desired(
+    name: str, *, enabled: bool = True, pinned: str | None = None, protect: bool = False, **fields: Any
+) -> DesiredRoute:
     return DesiredRoute(
-        name=name,
+        route=Route(name=name, enabled=enabled, **fields).canonical(),
         source=f"routes/{name.lower().replace(' ', '-')}.yaml",
         pinned_id=pinned,
         protect=protect,
-        payload=payload,
-        document={"name": name} | ({} if enabled else {"enabled": False}),
     )
 
 
-def live(route_id: str, name: str, *, enabled: bool = True, version: int = 3) -> dict[str, Any]:
-    return {"id": route_id, "version": version, **canonicalize({"name": name, "enabled": enabled}, CATALOG)}
+def live(route_id: str, name: str, *, enabled: bool = True, version: int = 3) -> LiveRoute:
+    return LiveRoute(route_id=route_id, version=version, route=Route(name=name, enabled=enabled), api_version="v2")
 
 
 def actions(plan: Any) -> list[tuple[str, str, str | None]]:
@@ -54,7 +53,10 @@ def test_create_update_and_unmanaged() -> None:
     assert actions(plan) == [("create", "New", None), ("update", "A", "R1")]
     update = plan.changes[1]
     assert update.live_version == 7
-    assert update.desired["enabled"] is False and update.live["enabled"] is True
+    assert update.desired is not None and update.live is not None
+    assert update.desired.enabled is False and update.live.enabled is True
+    assert update.desired_doc == {"id": "R1", "name": "A", "enabled": False}
+    assert update.live_doc == {"id": "R1", "name": "A"}
     assert [(f.path, f.old, f.new) for f in update.fields] == [("enabled", True, False)]
     assert [(u.route_id, u.name, u.version) for u in plan.unmanaged] == [("R9", "Dashboard Only", 3)]
 
@@ -112,7 +114,7 @@ def test_a_file_marked_protect_protects_its_route_even_when_matched_elsewhere() 
     assert plan.empty
 
 
-def _many(count: int) -> list[dict[str, Any]]:
+def _many(count: int) -> list[LiveRoute]:
     return [live(f"R{i:02d}", f"Route {i:02d}") for i in range(count)]
 
 
@@ -168,3 +170,21 @@ def test_names_match_as_people_read_them_and_the_snapshot_holds_every_route_read
     plan = build_plan([desired("Production Alerts")], [live("R1", " production ALERTS"), live("R2", "Other")], CATALOG)
     assert [(c.action, c.route_id) for c in plan.changes] == [(Action.UPDATE, "R1")]
     assert dict(plan.snapshot) == {"R1": 3, "R2": 3}
+
+
+FIXED = Grouping(enabled=True, window_seconds=600, window_type="fixed")
+
+
+def test_a_setting_the_api_version_cannot_carry_refuses_that_change() -> None:
+    files = [desired("New", grouping=FIXED), desired("A", grouping=FIXED), desired("B")]
+    plan = build_plan(files, [live("R1", "A"), live("R2", "B", enabled=False)], CATALOG, api_version="v2")
+    assert plan.api_version == "v2"
+    reason = "its grouping window is fixed (grouping.window_type: fixed), which only the v3 API can set"
+    assert [(c.action, c.name, c.refused) for c in plan.changes] == [
+        (Action.CREATE, "New", f"cannot write 'New' through the v2 API: {reason}"),
+        (Action.UPDATE, "A", f"cannot write 'A' through the v2 API: {reason}"),
+        (Action.UPDATE, "B", ""),
+    ]
+    assert plan.refused and plan.refusals == ()  # shown whole; apply refuses the plan
+    v3 = build_plan(files, [live("R1", "A"), live("R2", "B", enabled=False)], CATALOG, api_version="v3")
+    assert v3.api_version == "v3" and not v3.refused

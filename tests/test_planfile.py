@@ -17,14 +17,13 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from reconciler.normalize import canonicalize
-from reconciler.resolve import DesiredRoute
 
 from reconciler.cli import main
 from reconciler.core.plan import build_plan
 from reconciler.errors import Location, Problem
+from reconciler.files.decode import DesiredRoute
 from reconciler.files.validate import make_validator
-from reconciler.model import Action, LiveRouteSummary, Plan, SafetyLimits
+from reconciler.model import Action, LiveRoute, LiveRouteSummary, Plan, SafetyLimits
 from reconciler.planfile import (
     dump_plan,
     load_plan,
@@ -34,8 +33,11 @@ from reconciler.planfile import (
     review_fingerprint,
     safe_api_url,
 )
-from reconciler.planfile.write import sha256_hex
-from tests.strategies import PROPERTY_CATALOG, server_echo
+from reconciler.planfile.write import FORMAT_VERSION, sha256_hex
+from reconciler.route import Route
+from reconciler.run.live import live_route
+from reconciler.wire import encode, refusal
+from tests.strategies import PROPERTY_CATALOG, server_echo, server_echo_v3
 
 API = "https://api.incident.io"
 AT = "2026-01-01T00:00:00Z"
@@ -43,44 +45,35 @@ CATALOG = PROPERTY_CATALOG
 REVIEWED_KEYS = ("action", "name", "route_id", "live_version", "desired", "live", "desired_doc", "live_doc", "fields")
 
 
-def _desired(payload: dict[str, Any], *, pinned: str | None = None) -> DesiredRoute:
-    from reconciler.document import to_document
-
-    canonical = canonicalize(payload, CATALOG)
-    name = payload["name"]
-    slug = name.lower().replace(" ", "-")
-    return DesiredRoute(
-        name=name,
-        source=f"routes/{slug}.yaml",
-        pinned_id=pinned,
-        protect=False,
-        payload=canonical,
-        document=to_document(canonical, CATALOG),
-    )
+def _desired(route: Route, *, pinned: str | None = None) -> DesiredRoute:
+    slug = route.name.lower().replace(" ", "-")
+    return DesiredRoute(route=route, source=f"routes/{slug}.yaml", pinned_id=pinned)
 
 
-def _live(payload: dict[str, Any], route_id: str, version: int) -> dict[str, Any]:
-    return server_echo(payload, CATALOG, route_id=route_id, version=version)
+def _live(route: Route, route_id: str, version: int) -> LiveRoute:
+    """`route` as the API holds it: sent (through v2 when v2 can carry it), echoed by the server, read back."""
+    if refusal(route, "v2") is None:
+        return live_route(server_echo(encode(route, "v2"), CATALOG, route_id=route_id, version=version), "v2")
+    return live_route(server_echo_v3(encode(route, "v3"), CATALOG, route_id=route_id, version=version), "v3")
 
 
-def sample_plan(payloads: Sequence[dict[str, Any]] = ()) -> Plan:
+def sample_plan(routes: Sequence[Route] = ()) -> Plan:
     """A plan with every part a plan file has: a create, an update, deletes (one refused: protected), an unmanaged
     route, a warning (a pinned id that is gone), plan-wide refusals (over tight limits) and the snapshot.
 
-    `payloads` (up to five route payloads, e.g. drawn by `tests.strategies.route_payloads`) give the routes their
-    content; by default each route has only its name.
+    `routes` (up to five, e.g. drawn by `tests.strategies.routes`) give the routes their content; by default each
+    route has only its name. The plan is written through v2: a route only v3 can carry makes its change refused.
     """
     names = ["New Route", "Changed Route", "Same Route", "Old Route", "Protected Route"]
-    content = [dict(payloads[i]) if i < len(payloads) else {} for i in range(len(names))]
-    routes = [{**body, "name": name} for body, name in zip(content, names, strict=True)]
-    new, changed, same, old, protected = routes
-    flipped = {**changed, "enabled": not changed.get("enabled", True)}
+    content = [routes[i] if i < len(routes) else Route(name="") for i in range(len(names))]
+    new, changed, same, old, protected = [replace(r, name=n) for r, n in zip(content, names, strict=True)]
+    flipped = replace(changed, enabled=not changed.enabled)
     live = [
         _live(flipped, "01JQ3ZROUTECHANGED0000001", 4),
         _live(same, "01JQ3ZROUTESAME0000000001", 2),
         _live(old, "01JQ3ZROUTEOLD00000000001", 7),
         _live(protected, "01JQ3ZROUTEPROTECTED00001", 1),
-        _live({"name": "Dashboard Route"}, "01JQ3ZROUTEDASHBOARD00001", 3),
+        _live(Route(name="Dashboard Route"), "01JQ3ZROUTEDASHBOARD00001", 3),
     ]
     plan = build_plan(
         [_desired(new), _desired(changed), _desired(same, pinned="01JQ3ZROUTEGONE0000000001")],
@@ -89,6 +82,7 @@ def sample_plan(payloads: Sequence[dict[str, Any]] = ()) -> Plan:
         prune=True,
         protected=["Protected Route"],
         limits=SafetyLimits(min_routes=1, max_update_share=0.1, max_delete_share=0.25),
+        api_version="v2",
     )
     # --prune deletes every unmatched route; keep one as unmanaged, so that the file has both.
     kept = next(c for c in plan.changes if c.name == "Dashboard Route")
@@ -111,7 +105,7 @@ def reseal(doc: dict[str, Any], *, review: bool = True) -> dict[str, Any]:
     """What a forger does: recompute the review fingerprint (from the changes as they now are) and the seal."""
     if review and isinstance(doc.get("changes"), list):
         reviewed = [{key: change.get(key) for key in REVIEWED_KEYS} for change in doc["changes"]]
-        doc["review"] = sha256_hex({"format_version": 2, "changes": reviewed})
+        doc["review"] = sha256_hex({"format_version": FORMAT_VERSION, "changes": reviewed})
     doc["checksum"] = plan_checksum(doc)
     return doc
 
@@ -145,7 +139,7 @@ def test_round_trip_gives_an_equal_plan_with_the_same_seal_and_review() -> None:
 def test_the_document_has_exactly_the_documented_keys() -> None:
     doc = document()
     assert sorted(doc) == sorted(plan_schema()["required"]) == sorted(plan_schema()["properties"])
-    assert doc["format_version"] == 2 and doc["refused"] is True
+    assert doc["format_version"] == 3 and doc["api_version"] == "v2" and doc["refused"] is True
     assert doc["summary"] == "1 to create, 1 to update, 2 to delete"
     assert doc["counts"] == {"create": 1, "update": 1, "delete": 2}
     assert doc["limits"] == {"min_routes": 1, "max_update_share": 0.1, "max_delete_share": 0.25}
@@ -211,7 +205,9 @@ def test_the_review_fingerprint_changes_with_any_change_content(edit: dict[str, 
     index = next(i for i, c in enumerate(plan.changes) if c.action is Action.UPDATE)
     change = plan.changes[index]
     key, value = next(iter(edit.items()))
-    if isinstance(value, dict):
+    if isinstance(getattr(change, key), Route):
+        value = replace(getattr(change, key), **value)
+    elif isinstance(value, dict):
         value = {**(getattr(change, key) or {}), **value}
     changes = list(plan.changes)
     changes[index] = replace(change, **{key: value})
@@ -228,7 +224,8 @@ def test_the_same_plan_is_the_same_file_under_any_key_order() -> None:
     shuffled = replace(
         plan,
         changes=tuple(
-            replace(c, desired=dict(reversed(c.desired.items())) if c.desired else None) for c in plan.changes
+            replace(c, desired_doc=dict(reversed(c.desired_doc.items())) if c.desired_doc else None)
+            for c in plan.changes
         ),
         snapshot=dict(reversed(plan.snapshot.items())),
     )

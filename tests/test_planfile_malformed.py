@@ -82,10 +82,10 @@ def _lone_surrogate() -> bytes:
 
 
 def _nested(depth: int) -> Callable[[], bytes]:
-    return raw('{"format_version": 2, "x": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}")
+    return raw('{"format_version": 3, "x": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}")
 
 
-V = "is not one this reconciler reads (it reads 2); run reconciler plan again"
+V = "is not one this reconciler reads (it reads 3); run reconciler plan again"
 EXTRA = "a plan file has no such field"
 AGAIN = "; run reconciler plan again"
 DEEP = "plan.json: nested more than 64 levels deep: not a plan file"
@@ -102,13 +102,13 @@ CASES: list[Case] = [
     ("blank", raw(b" \n\t"), ConfigError, "plan.json: the file is empty: not a plan file"),
     (
         "not-utf8",
-        raw(b'{"format_version": 2, "name": "\xff"}'),
+        raw(b'{"format_version": 3, "name": "\xff"}'),
         ConfigError,
         "plan.json: not UTF-8 text (byte 0xff at offset 31): not a plan file",
     ),
     (
         "utf16",
-        raw('{"format_version": 2}'.encode("utf-16")),
+        raw('{"format_version": 3}'.encode("utf-16")),
         ConfigError,
         "plan.json: not UTF-8 text (byte 0xff at offset 0): not a plan file",
     ),
@@ -119,8 +119,8 @@ CASES: list[Case] = [
         "plan.json:1:1: not JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)",
     ),
     ("not-json", raw("not json"), ConfigError, "plan.json:1:1: not JSON: Expecting value"),
-    ("truncated", raw('{"format_version": 2, "changes": ['), ConfigError, "plan.json:1:35: not JSON: Expecting value"),
-    ("trailing-data", raw('{"format_version": 2} {}'), ConfigError, "plan.json:1:23: not JSON: Extra data"),
+    ("truncated", raw('{"format_version": 3, "changes": ['), ConfigError, "plan.json:1:35: not JSON: Expecting value"),
+    ("trailing-data", raw('{"format_version": 3} {}'), ConfigError, "plan.json:1:23: not JSON: Extra data"),
     ("a-list", raw("[]"), ConfigError, "plan.json: not a plan file: expected a JSON object, got a list"),
     ("a-string", raw('"plan"'), ConfigError, "plan.json: not a plan file: expected a JSON object, got 'plan'"),
     ("null", raw("null"), ConfigError, "plan.json: not a plan file: expected a JSON object, got null"),
@@ -136,7 +136,7 @@ CASES: list[Case] = [
     ("depth-65", _nested(65), ConfigError, DEEP),
     (
         "duplicate-key",
-        raw('{"format_version": 2, "format_version": 2}'),
+        raw('{"format_version": 3, "format_version": 3}'),
         ConfigError,
         'plan.json: the key "format_version" appears twice in one object: not a plan file',
     ),
@@ -169,18 +169,19 @@ CASES: list[Case] = [
         f"plan.json: format_version true {V}",
     ),
     ("format-version-1", edited(setter("format_version", value=1)), ConfigError, f"plan.json: format_version 1 {V}"),
-    ("format-version-3", edited(setter("format_version", value=3)), ConfigError, f"plan.json: format_version 3 {V}"),
+    ("format-version-2", edited(setter("format_version", value=2)), ConfigError, f"plan.json: format_version 2 {V}"),
+    ("format-version-4", edited(setter("format_version", value=4)), ConfigError, f"plan.json: format_version 4 {V}"),
     (
         "format-version-str",
-        edited(setter("format_version", value="2")),
+        edited(setter("format_version", value="3")),
         ConfigError,
-        f"plan.json: format_version '2' {V}",
+        f"plan.json: format_version '3' {V}",
     ),
     (
-        "format-version-2.0",
-        edited(setter("format_version", value=2.0)),
+        "format-version-3.0",
+        edited(setter("format_version", value=3.0)),
         ConfigError,
-        f"plan.json: format_version 2.0 {V}",
+        f"plan.json: format_version 3.0 {V}",
     ),
     # --- the schema: missing and extra keys, wrong types ----------------------------------------------------------
     (
@@ -208,7 +209,7 @@ CASES: list[Case] = [
         f"plan.json: $.changes[0].note: unknown field 'note': {EXTRA}",
     ),
     (
-        "extra-payload-key",
+        "extra-route-key",
         edited(setter("changes", 0, "desired", "colour", value="red")),
         ConfigError,
         f"plan.json: $.changes[0].desired.colour: unknown field 'colour': {EXTRA}",
@@ -353,10 +354,59 @@ CASES: list[Case] = [
         "plan.json: $.changes[1].fields: must not be empty for an update",
     ),
     (
-        "desired-not-a-route-payload",
+        "desired-not-a-route",
         sealed(setter("changes", 0, "desired", value={"name": "New Route"})),
         ConfigError,
         "plan.json: $.changes[0].desired: missing required field 'enabled'",
+    ),
+    # --- a valid seal over a route the reader cannot rebuild (the schema checks a route's top level only) ----------
+    (
+        "route-field-of-another-type",
+        sealed(setter("changes", 0, "desired", "grouping", "enabled", value="yes")),
+        ConfigError,
+        "plan.json: $.changes[0].desired: not a route: expected bool, got 'yes'",
+    ),
+    (
+        "route-nested-unknown-field",
+        sealed(setter("changes", 1, "live", "escalation", "colour", value="red")),
+        ConfigError,
+        "plan.json: $.changes[1].live: not a route: unknown field 'colour' in Escalation",
+    ),
+    (
+        "route-nested-part-missing",
+        sealed(setter("changes", 0, "desired", "sources", value=[{"groups": []}])),
+        ConfigError,
+        "plan.json: $.changes[0].desired: not a route: missing field 'alert_source_id' in Source",
+    ),
+    (
+        "route-expression-without-label",
+        sealed(setter("changes", 2, "live", "expressions", value=[{"reference": "a", "root_reference": "b"}])),
+        ConfigError,
+        "plan.json: $.changes[2].live: not a route: missing field 'label' in Expression",
+    ),
+    (
+        "route-list-where-a-word-goes",
+        sealed(setter("changes", 0, "desired", "grouping", "window_type", value=list(range(1000)))),
+        ConfigError,
+        "plan.json: $.changes[0].desired: not a route: expected str, got a list",
+    ),
+    (
+        "route-group-not-a-list",
+        sealed(setter("changes", 1, "desired", "groups", value=[{"conditions": []}])),
+        ConfigError,
+        "plan.json: $.changes[1].desired.groups[0]: expected a list, got an object",
+    ),
+    (
+        "route-nested-groups-not-a-list",
+        sealed(setter("changes", 1, "desired", "sources", value=[{"alert_source_id": "x", "groups": {"a": 1}}])),
+        ConfigError,
+        "plan.json: $.changes[1].desired: not a route: expected a list, got an object",
+    ),
+    (
+        "route-int-as-float",
+        sealed(setter("changes", 0, "desired", "grouping", "window_seconds", value=60.0)),
+        ConfigError,
+        "plan.json: $.changes[0].desired: not a route: expected int, got 60.0",
     ),
     (
         "api-url-uppercase",
@@ -426,7 +476,7 @@ CASES: list[Case] = [
         f"plan.json: $.changes[1].name: ' new ROUTE' is also created by $.changes[0]{AGAIN}",
     ),
     (
-        "payload-of-another-route",
+        "route-of-another-change",
         sealed(setter("changes", 1, "desired", "name", value="Other Route")),
         UnsafePlan,
         f"plan.json: $.changes[1].desired.name: 'Other Route' is not the change's name 'Changed Route'{AGAIN}",

@@ -93,11 +93,10 @@ class _RouteReadFails:
     """A client whose route read is rejected at once while every catalog read is still waiting for an answer."""
 
     on_progress = None
+    route_version = "v2"
 
     def __init__(self) -> None:
         self.cancelled = 0
-
-    route_version = "v3"
 
     async def read_all_alert_routes(self, **_: Any) -> list[dict[str, Any]]:
         return await _fails_soon()  # type: ignore[return-value]

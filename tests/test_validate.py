@@ -353,6 +353,11 @@ CASES: list[tuple[str, dict[str, str | bytes], list[str]]] = [
         ["routes/sub/b.yaml:2:5: $.id: route id '01JQ3ZK8W9PRD4LERTS0000001' is also declared in routes/a.yaml:1:5"],
     ),
     (
+        "message-template-grammar",
+        {"a.yaml": 'name: A\nmessage_template:\n  template: "{{ alert.title"\n'},
+        ["routes/a.yaml:3:13: $.message_template.template: unclosed_variable: '{{' at character 1 is never closed"],
+    ),
+    (
         "problems-in-several-files",
         {"a.yaml": "name: A\nenabled: nope\n", "b.yaml": "[\n"},
         [
@@ -380,7 +385,10 @@ def test_there_are_at_least_30_cases() -> None:
     assert len({case[0] for case in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize(("files", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [pytest.param(c[1], c[2], id=c[0]) for c in CASES],
+)
 def test_invalid_file(
     files: dict[str, str | bytes], expected: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

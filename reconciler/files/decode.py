@@ -86,6 +86,12 @@ class _Decoder(Resolver):
             target = as_map(target)
             paths = target.get("escalation_paths")
             users = target.get("users")
+            if paths is not None and users is not None:  # validate says so first; decode never loses the users
+                self.problem(
+                    (*where, "users"),
+                    "a target takes escalation_paths or users, not both (incident.io keeps only the escalation "
+                    "paths); put the users in a target of their own",
+                )
             targets.append(
                 EscalationTarget(
                     paths=None

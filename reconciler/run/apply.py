@@ -148,6 +148,9 @@ async def _write(run: _Run, index: int, call: Awaitable[T]) -> T:
         return await call
     except (Unauthorized, Forbidden) as error:
         raise _Abort(error) from None
+    except WireRefusal:
+        run.writes[index] -= 1  # the codec refused the route before anything was sent
+        raise
 
 
 async def _reading(call: Awaitable[T]) -> T:

@@ -25,20 +25,33 @@ from reconciler.cli.common import (
     routes_option,
     run,
     schema_option,
+    target_option,
 )
 from reconciler.cli.github_env import default_repo, github_client
+from reconciler.cli.output import note_targets, progress
 from reconciler.core.drift import DriftReport, build_drift_report, fingerprint, report_data
+from reconciler.core.target import targets_from
 from reconciler.model import Plan
 from reconciler.render.markdown import DRIFT_MARKER, render_drift_markdown
 from reconciler.render.text import render_drift_text
 
 
-async def read_plan(settings: ApiSettings, routes: Path, schema: Path | None) -> Plan:
-    """The plan a read-only client sees: never pruning, never refused by safety limits (drift only reports)."""
+async def read_plan(settings: ApiSettings, routes: Path, schema: Path | None, target: tuple[str, ...] = ()) -> Plan:
+    """The plan a read-only client sees: never pruning, never refused by safety limits (drift only reports); with
+    a progress bar on a terminal while live routes are read, as plan has."""
     from reconciler.run.pipeline import build_plan_from_repo
 
-    async with open_client(settings, read_only=True) as api:
-        plan, _catalog = await build_plan_from_repo(api, routes, schema_path=schema, prune=False, force=True)
+    with progress("Reading live routes") as on_progress:
+        async with open_client(settings, read_only=True) as api:
+            plan, _catalog = await build_plan_from_repo(
+                api,
+                routes,
+                schema_path=schema,
+                prune=False,
+                force=True,
+                on_progress=on_progress,
+                targets=targets_from(target),
+            )
     return plan
 
 
@@ -76,6 +89,7 @@ async def _open_incident(settings: ApiSettings, report: DriftReport, mode: str, 
 @click.command("drift")
 @routes_option
 @schema_option
+@target_option
 @format_option(REPORT_FORMATS, help="Report format on stdout.")
 @click.option("--github-issue", is_flag=True, help="Keep one open GitHub issue with the report; close it when in sync.")
 @click.option("--label", default="drift", show_default=True, help="Label of the drift issue.")
@@ -98,6 +112,7 @@ async def _open_incident(settings: ApiSettings, report: DriftReport, mode: str, 
 def drift(
     routes_dir: Path,
     schema_path: Path | None,
+    target: tuple[str, ...],
     fmt: str,
     github_issue: bool,
     label: str,
@@ -118,7 +133,9 @@ def drift(
     """
     settings = api_settings(api_url, emulator)
     issue_repo = default_repo(repo) if github_issue else ""
-    report = build_drift_report(run(read_plan(settings, routes_dir, schema_path)))
+    plan = run(read_plan(settings, routes_dir, schema_path, target))
+    note_targets(plan)
+    report = build_drift_report(plan)
     if fmt == "json":
         click.echo(json.dumps(report_data(report), indent=2, sort_keys=True, ensure_ascii=False, default=str))
     elif fmt == "markdown":

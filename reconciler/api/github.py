@@ -191,12 +191,15 @@ async def sync_issue(
 ) -> tuple[str, int | None]:
     """Keep one open issue labelled `label` carrying `marker`: create or update it when `open_issue`, else close it.
 
-    Returns what happened ("created", "updated", "closed", "none") and the issue number.
+    Returns what happened ("created", "updated", "unchanged", "closed", "none") and the issue number. An issue whose
+    title and body would not change is left alone, so a schedule does not edit it (and notify) on every run.
     """
     issues = [i for i in await gh.list_issues(repo, labels=[label]) if marker in str(i.get("body") or "")]
     if open_issue:
         if issues:
             number = int(issues[0]["number"])
+            if issues[0].get("title") == title and issues[0].get("body") == body:
+                return "unchanged", number
             await gh.update_issue(repo, number, title=title, body=body)
             return "updated", number
         created = await gh.create_issue(repo, title=title, body=body, labels=[label])

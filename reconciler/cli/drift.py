@@ -6,6 +6,7 @@ The API client is opened read-only, so this command cannot write to incident.io 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -36,14 +37,18 @@ from reconciler.render.markdown import DRIFT_MARKER, render_drift_markdown
 from reconciler.render.text import render_drift_text
 
 
-async def read_plan(settings: ApiSettings, routes: Path, schema: Path | None, target: tuple[str, ...] = ()) -> Plan:
-    """The plan a read-only client sees: never pruning, never refused by safety limits (drift only reports); with
-    a progress bar on a terminal while live routes are read, as plan has."""
+async def read_drift(
+    settings: ApiSettings, routes: Path, schema: Path | None, target: tuple[str, ...] = ()
+) -> tuple[Plan, DriftReport]:
+    """The plan a read-only client sees (never pruning, never refused by safety limits: drift only reports), with
+    a progress bar on a terminal while live routes are read, as plan has; and the drift it shows, each differing
+    route classified against its file's committed versions (when the routes are in a git checkout)."""
+    from reconciler.run.history import plan_history
     from reconciler.run.pipeline import build_plan_from_repo
 
     with progress("Reading live routes") as on_progress:
         async with open_client(settings, read_only=True) as api:
-            plan, _catalog = await build_plan_from_repo(
+            plan, catalog = await build_plan_from_repo(
                 api,
                 routes,
                 schema_path=schema,
@@ -52,7 +57,8 @@ async def read_plan(settings: ApiSettings, routes: Path, schema: Path | None, ta
                 on_progress=on_progress,
                 targets=targets_from(target),
             )
-    return plan
+    history = await asyncio.to_thread(plan_history, plan, catalog)
+    return plan, build_drift_report(plan, history, catalog)
 
 
 async def _sync_issue(report: DriftReport, repo: str, label: str) -> tuple[str, int | None]:
@@ -133,9 +139,8 @@ def drift(
     """
     settings = api_settings(api_url, emulator)
     issue_repo = default_repo(repo) if github_issue else ""
-    plan = run(read_plan(settings, routes_dir, schema_path, target))
+    plan, report = run(read_drift(settings, routes_dir, schema_path, target))
     note_targets(plan)
-    report = build_drift_report(plan)
     if fmt == "json":
         click.echo(json.dumps(report_data(report), indent=2, sort_keys=True, ensure_ascii=False, default=str))
     elif fmt == "markdown":
@@ -144,7 +149,9 @@ def drift(
         click.echo(render_drift_text(report), nl=False)
     if github_issue:
         action, number = run(_sync_issue(report, issue_repo, label))
-        if number is not None:
+        if action == "unchanged":
+            click.echo(f"Drift issue #{number} on {issue_repo} is up to date: left alone.", err=True)
+        elif number is not None:
             click.echo(f"{action.capitalize()} drift issue #{number} on {issue_repo}.", err=True)
     if open_incident and report.drifted:
         reference = run(_open_incident(settings, report, incident_mode, incident_severity))

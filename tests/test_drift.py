@@ -18,7 +18,7 @@ from reconciler.core.drift import DriftKind, DriftReport, build_drift_report, fi
 from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.errors import ConfigError
-from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
+from reconciler.model import Action, Catalog, Change, FieldChange, LiveRouteSummary, Plan
 from reconciler.render.text import render_drift_text
 from tests.e2e_helpers import ADMIN, READ_ONLY, dashboard_edit, run_cli
 from tests.fake_github import FakeGitHub
@@ -121,11 +121,11 @@ def _drift(monkeypatch: pytest.MonkeyPatch, plan: Plan | Exception, *args: str) 
 
     async def fake_read_drift(
         settings: ApiSettings, routes: Path, schema: Path | None, target: tuple[str, ...] = ()
-    ) -> tuple[Plan, DriftReport]:
+    ) -> tuple[Plan, DriftReport, Catalog]:
         seen.append(settings)
         if isinstance(plan, Exception):
             raise plan
-        return plan, build_drift_report(plan)
+        return plan, build_drift_report(plan), Catalog()
 
     monkeypatch.setattr(drift_cli, "read_drift", fake_read_drift)
     return CliRunner().invoke(main, ["drift", "--api-url", "https://api.example", *args])

@@ -13,13 +13,16 @@ from pathlib import Path
 import click
 
 from reconciler.api.github import sync_issue
+from reconciler.api.tasks import gather_all
 from reconciler.cli.common import (
     EXIT_CHANGES,
+    EXIT_ERROR,
     EXIT_OK,
     REPORT_FORMATS,
     ApiSettings,
     api_options,
     api_settings,
+    fail,
     format_option,
     handle_errors,
     open_client,
@@ -30,16 +33,17 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.github_env import default_repo, github_client
 from reconciler.cli.output import note_targets, progress
-from reconciler.core.drift import DriftReport, build_drift_report, fingerprint, report_data
+from reconciler.core.drift import DriftKind, DriftReport, build_drift_report, fingerprint, report_data
 from reconciler.core.target import targets_from
-from reconciler.model import Plan
+from reconciler.model import Catalog, Plan
 from reconciler.render.markdown import DRIFT_MARKER, render_drift_markdown
 from reconciler.render.text import render_drift_text
+from reconciler.run.adopt import Adopted, adopt
 
 
 async def read_drift(
     settings: ApiSettings, routes: Path, schema: Path | None, target: tuple[str, ...] = ()
-) -> tuple[Plan, DriftReport]:
+) -> tuple[Plan, DriftReport, Catalog]:
     """The plan a read-only client sees (never pruning, never refused by safety limits: drift only reports), with
     a progress bar on a terminal while live routes are read, as plan has; and the drift it shows, each differing
     route classified against its file's committed versions (when the routes are in a git checkout)."""
@@ -58,7 +62,27 @@ async def read_drift(
                 targets=targets_from(target),
             )
     history = await asyncio.to_thread(plan_history, plan, catalog)
-    return plan, build_drift_report(plan, history, catalog)
+    return plan, build_drift_report(plan, history, catalog), catalog
+
+
+async def _adopt(settings: ApiSettings, report: DriftReport, catalog: Catalog, routes: Path) -> Adopted:
+    """Adopt dashboard edits and unmanaged routes into `routes` (reading the unmanaged routes in full first)."""
+    from reconciler.run import live
+
+    ids = [e.route_id for e in report.entries if e.kind is DriftKind.UNMANAGED and e.route_id]
+    async with open_client(settings, read_only=True) as api:
+        found = await gather_all(*(live.read(api, route_id) for route_id in ids))
+    unmanaged = [route for route in found if route is not None]
+    return await asyncio.to_thread(adopt, report, catalog, routes, unmanaged)
+
+
+def _report_adopted(adopted: Adopted) -> None:
+    for path in adopted.edited:
+        click.echo(f"Adopted the dashboard edit into {path}.", err=True)
+    for path in adopted.created:
+        click.echo(f"Adopted an unmanaged route as {path}.", err=True)
+    for name, why in adopted.skipped:
+        fail(f"Not adopted: {name}: {why}")
 
 
 async def _sync_issue(report: DriftReport, repo: str, label: str) -> tuple[str, int | None]:
@@ -97,6 +121,13 @@ async def _open_incident(settings: ApiSettings, report: DriftReport, mode: str, 
 @schema_option
 @target_option
 @format_option(REPORT_FORMATS, help="Report format on stdout.")
+@click.option(
+    "--adopt",
+    "adopt_live",
+    is_flag=True,
+    help="Write the live state of dashboard edits into their route files (only the drifted fields; comments, "
+    "order and quoting kept) and each unmanaged live route into a new file.",
+)
 @click.option("--github-issue", is_flag=True, help="Keep one open GitHub issue with the report; close it when in sync.")
 @click.option("--label", default="drift", show_default=True, help="Label of the drift issue.")
 @click.option("--repo", metavar="OWNER/NAME", help="Repository for --github-issue (default: GITHUB_REPOSITORY).")
@@ -120,6 +151,7 @@ def drift(
     schema_path: Path | None,
     target: tuple[str, ...],
     fmt: str,
+    adopt_live: bool,
     github_issue: bool,
     label: str,
     repo: str | None,
@@ -139,7 +171,7 @@ def drift(
     """
     settings = api_settings(api_url, emulator)
     issue_repo = default_repo(repo) if github_issue else ""
-    plan, report = run(read_drift(settings, routes_dir, schema_path, target))
+    plan, report, catalog = run(read_drift(settings, routes_dir, schema_path, target))
     note_targets(plan)
     if fmt == "json":
         click.echo(json.dumps(report_data(report), indent=2, sort_keys=True, ensure_ascii=False, default=str))
@@ -153,6 +185,11 @@ def drift(
             click.echo(f"Drift issue #{number} on {issue_repo} is up to date: left alone.", err=True)
         elif number is not None:
             click.echo(f"{action.capitalize()} drift issue #{number} on {issue_repo}.", err=True)
+    if adopt_live and report.drifted:
+        adopted = run(_adopt(settings, report, catalog, routes_dir))
+        _report_adopted(adopted)
+        if adopted.skipped:
+            return EXIT_ERROR
     if open_incident and report.drifted:
         reference = run(_open_incident(settings, report, incident_mode, incident_severity))
         click.echo(f"Incident {reference} tracks this drift.", err=True)

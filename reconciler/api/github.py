@@ -153,6 +153,21 @@ class GitHub:
         result: list[dict[str, Any]] = (await self._request("POST", path, json={"labels": list(labels)})).json()
         return result
 
+    # Pull requests.
+    async def list_pulls(self, repo: str, *, state: str = "open") -> list[dict[str, Any]]:
+        return await self._paged(f"/repos/{check_repo(repo)}/pulls", {"state": state})
+
+    async def create_pull(self, repo: str, *, title: str, body: str, head: str, base: str) -> dict[str, Any]:
+        payload = {"title": title, "body": body, "head": head, "base": base}
+        result: dict[str, Any] = (await self._request("POST", f"/repos/{check_repo(repo)}/pulls", json=payload)).json()
+        return result
+
+    async def update_pull(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
+        """PATCH a pull request: `title`, `body`, `state` ("open"/"closed"), `base`."""
+        path = f"/repos/{check_repo(repo)}/pulls/{int(number)}"
+        result: dict[str, Any] = (await self._request("PATCH", path, json=fields)).json()
+        return result
+
     async def pulls_for_commit(self, repo: str, sha: str) -> list[dict[str, Any]]:
         """Pull requests associated with a commit (for a merge commit on main: the PR that was merged)."""
         if not _SHA_RE.fullmatch(sha):

@@ -35,6 +35,7 @@ from reconciler.cli.github_env import default_repo, github_client
 from reconciler.cli.output import note_targets, progress
 from reconciler.core.drift import DriftKind, DriftReport, build_drift_report, fingerprint, report_data
 from reconciler.core.target import targets_from
+from reconciler.errors import ConfigError
 from reconciler.model import Catalog, Plan
 from reconciler.render.markdown import DRIFT_MARKER, render_drift_markdown
 from reconciler.render.text import render_drift_text
@@ -63,6 +64,32 @@ async def read_drift(
             )
     history = await asyncio.to_thread(plan_history, plan, catalog)
     return plan, build_drift_report(plan, history, catalog), catalog
+
+
+async def _sync_pr(
+    settings: ApiSettings, report: DriftReport, catalog: Catalog, routes: Path, repo: str, base: str | None, remote: str
+) -> tuple[str, int | None, Adopted | None]:
+    """Keep the one adopt pull request in step with the drift (see run/adopt_pr.py)."""
+    from reconciler.run.adopt_pr import sync_adopt_pr
+    from reconciler.run.git import GitError, current_branch, toplevel
+
+    root = toplevel(routes.resolve())
+    if root is None:
+        raise ConfigError(f"--github-pr needs {routes} in a git checkout (the pull request's branch is made there)")
+    try:
+        base = base or current_branch(root)
+    except GitError as exc:
+        raise ConfigError(str(exc)) from None
+    async with github_client() as gh:
+        return await sync_adopt_pr(
+            gh,
+            repo,
+            report,
+            write=lambda: _adopt(settings, report, catalog, routes),
+            root=root,
+            base=base,
+            remote=remote,
+        )
 
 
 async def _adopt(settings: ApiSettings, report: DriftReport, catalog: Catalog, routes: Path) -> Adopted:
@@ -128,6 +155,14 @@ async def _open_incident(settings: ApiSettings, report: DriftReport, mode: str, 
     help="Write the live state of dashboard edits into their route files (only the drifted fields; comments, "
     "order and quoting kept) and each unmanaged live route into a new file.",
 )
+@click.option(
+    "--github-pr",
+    is_flag=True,
+    help="Adopt on a branch and keep one pull request proposing it (GITHUB_TOKEN): opened, updated when the drift "
+    "changes, closed when it is gone. Implies --adopt; the checkout itself is left as it was.",
+)
+@click.option("--base", metavar="BRANCH", help="Base branch of the --github-pr pull request (default: checked out).")
+@click.option("--remote", default="origin", show_default=True, help="git remote --github-pr pushes the branch to.")
 @click.option("--github-issue", is_flag=True, help="Keep one open GitHub issue with the report; close it when in sync.")
 @click.option("--label", default="drift", show_default=True, help="Label of the drift issue.")
 @click.option("--repo", metavar="OWNER/NAME", help="Repository for --github-issue (default: GITHUB_REPOSITORY).")
@@ -152,6 +187,9 @@ def drift(
     target: tuple[str, ...],
     fmt: str,
     adopt_live: bool,
+    github_pr: bool,
+    base: str | None,
+    remote: str,
     github_issue: bool,
     label: str,
     repo: str | None,
@@ -185,7 +223,16 @@ def drift(
             click.echo(f"Drift issue #{number} on {issue_repo} is up to date: left alone.", err=True)
         elif number is not None:
             click.echo(f"{action.capitalize()} drift issue #{number} on {issue_repo}.", err=True)
-    if adopt_live and report.drifted:
+    if github_pr:
+        action, number, adopted = run(_sync_pr(settings, report, catalog, routes_dir, default_repo(repo), base, remote))
+        if adopted is not None:
+            _report_adopted(adopted)
+            if adopted.skipped:
+                return EXIT_ERROR
+        if number is not None:
+            verb = "is up to date: left alone" if action == "unchanged" else action
+            click.echo(f"Adopt pull request #{number} on {default_repo(repo)} {verb}.", err=True)
+    elif adopt_live and report.drifted:
         adopted = run(_adopt(settings, report, catalog, routes_dir))
         _report_adopted(adopted)
         if adopted.skipped:

@@ -210,3 +210,11 @@ def fingerprint(report: DriftReport) -> str:
     canonical = [[e.kind.value, e.route_id, e.name, e.source, [list(v) for v in e.values]] for e in report.entries]
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def adopt_fingerprint(report: DriftReport) -> str | None:
+    """`sha256:<hex>` of the drift adopting acts on (dashboard edits and unmanaged routes); None when there is none."""
+    entries = [e for e in report.entries if e.kind in (DriftKind.DASHBOARD_EDIT, DriftKind.UNMANAGED)]
+    if not entries:
+        return None
+    return fingerprint(DriftReport(entries=tuple(entries)))

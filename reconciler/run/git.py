@@ -80,3 +80,26 @@ def file_versions(path: Path, *, limit: int = MAX_VERSIONS) -> list[FileVersion]
             continue  # deleted in that commit: no version to compare with
         versions.append(FileVersion(commit=commit, path=name, content=content))
     return versions
+
+
+def current_branch(root: Path) -> str:
+    """The branch checked out in `root` (raises GitError on a detached HEAD)."""
+    name = git(root, "rev-parse", "--abbrev-ref", "HEAD").decode("utf-8").strip()
+    if name == "HEAD":
+        raise GitError("HEAD is detached: check out the branch to open the pull request against, or pass --base")
+    return name
+
+
+def push_branch(root: Path, paths: list[Path], *, branch: str, base: str, remote: str, message: str) -> None:
+    """Commit `paths` (their working-tree state) on `branch`, made afresh from the checked-out commit, force-push it
+    to `remote`, and go back to `base`: the change lives on the branch, the checkout is left as it was before."""
+    names = [str(path.resolve().relative_to(root.resolve())) for path in paths]
+    identity = ["-c", "user.name=reconciler", "-c", "user.email=reconciler@users.noreply.github.com"]
+    git(root, "checkout", "-q", "-B", branch)
+    try:
+        git(root, "add", "--", *names)
+        git(root, *identity, "commit", "-q", "--no-verify", "-m", message, "--", *names)
+        git(root, "push", "-q", "--force", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+    finally:
+        git(root, "checkout", "-q", base, check=False)
+        git(root, "branch", "-q", "-D", branch, check=False)

@@ -1,7 +1,8 @@
 """A small fake of the GitHub REST API, in memory: issue comments, issues, labels, pull requests, commit → PRs.
 
-Enough of GitHub's behaviour for `reconciler comment`, `reconciler drift --github-issue` and `--github-pr`: bearer-token auth
-(each token is a login), page/per_page pagination with `Link` headers, PRs that are issues too, and a request log.
+Enough of GitHub's behaviour for `reconciler comment`, `reconciler drift --github-issue` and `--github-pr`:
+bearer-token auth (each token is a login), page/per_page pagination with `Link` headers, PRs that are issues too,
+and a request log.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.files.adopt import adopt_text
 from tests.drift_scenario import set_up
-from tests.e2e_helpers import REPO, run_cli
+from tests.e2e_helpers import REPO, dashboard_edit, run_cli
 
 GOLDEN = REPO / "tests" / "golden"
 
@@ -115,3 +115,22 @@ def test_adopt_then_plan_leaves_only_what_git_must_apply(tmp_path: Path) -> None
             ("update", "Informational"),
         ]
         assert plan["unmanaged"] == []
+
+
+@pytest.mark.slow
+def test_adopt_outside_git_adopts_only_unmanaged_routes_and_says_so(tmp_path: Path) -> None:
+    with serve_in_thread(create_app()) as url:
+        assert run_cli(tmp_path, url, "export").returncode == 0
+        dashboard_edit(url, "Production Alerts", enabled=False)  # not in git: no telling why it drifted
+        before = (tmp_path / "routes" / "production-alerts.yaml").read_text()
+        result = run_cli(tmp_path, url, "drift", "--adopt")
+        assert (result.returncode, result.stderr) == (
+            2,
+            "Nothing to adopt: only dashboard edits and unmanaged live routes are adopted.\n",
+        )
+        assert (tmp_path / "routes" / "production-alerts.yaml").read_text() == before
+        targeted = run_cli(tmp_path, url, "drift", "--github-issue", "--target", "Production*")
+        assert (targeted.returncode, targeted.stderr) == (
+            1,
+            "Error: --github-issue and --github-pr report all routes; run them without --target\n",
+        )

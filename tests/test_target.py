@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import shutil
@@ -10,14 +11,16 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.api import IncidentIO, asgi_transport
 from reconciler.core.target import ListSelector, select_names, targets_from
 from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
-from reconciler.model import Targets, name_key
+from reconciler.model import Plan, Targets, name_key
 from reconciler.planfile import load_plan
+from reconciler.run.pipeline import build_plan_from_repo
 from tests.e2e_helpers import ADMIN, REPO, dashboard_edit, run_cli
 
 # Names made of letters, digits and spaces: no glob characters, so a name used as a target selects by equality.
@@ -58,6 +61,38 @@ def test_a_target_may_name_a_route_id_and_a_literal_bracket() -> None:
     assert targets.matches("Prod E")  # and as a glob: [EU] is E or U
     assert not targets.matches("Prod X")
     assert targets_from(["a", "a", "b"]) == Targets(patterns=("a", "b"))
+
+
+EXAMPLE_NAMES = [
+    "Database Alerts",
+    "Informational",
+    "Production Alerts",
+    "Production Warnings",
+    "Staging Notifications",
+    "Unrouted Alerts",
+]
+
+
+def _targeted_plan(patterns: list[str]) -> Plan:
+    async def go() -> Plan:
+        async with IncidentIO("https://emulator.invalid", ADMIN, transport=asgi_transport(create_app())) as api:
+            plan, _catalog = await build_plan_from_repo(api, REPO / "routes", targets=targets_from(patterns))
+            return plan
+
+    return asyncio.run(go())
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_pipeline_reads_and_plans_exactly_the_targeted_routes(data: st.DataObject) -> None:
+    chosen = data.draw(st.lists(st.sampled_from(EXAMPLE_NAMES), unique=True, min_size=1))
+    typed = [data.draw(st.sampled_from([n, n.upper(), n.lower()])) for n in chosen]
+    plan = _targeted_plan(typed)
+    planned = {c.name for c in plan.changes} | {u.name for u in plan.unmanaged}
+    assert planned <= set(chosen)
+    assert len(plan.snapshot) == len(chosen) == plan.live_count  # each targeted live route read, no other
+    assert plan.in_sync + len(plan.changes) == len(chosen)  # every targeted file planned, no other
+    assert plan.targets is not None and plan.targets.unread == len(EXAMPLE_NAMES) - len(chosen)
 
 
 # End to end: the emulator on loopback, the CLI as a subprocess.

@@ -104,6 +104,8 @@ async def _adopt(settings: ApiSettings, report: DriftReport, catalog: Catalog, r
 
 
 def _report_adopted(adopted: Adopted) -> None:
+    if not adopted.paths and not adopted.skipped:
+        click.echo("Nothing to adopt: only dashboard edits and unmanaged live routes are adopted.", err=True)
     for path in adopted.edited:
         click.echo(f"Adopted the dashboard edit into {path}.", err=True)
     for path in adopted.created:
@@ -208,6 +210,9 @@ def drift(
     incident per run.
     """
     settings = api_settings(api_url, emulator)
+    if target and (github_issue or github_pr):
+        # The issue and the pull request stand for the whole organisation: a targeted run would close them wrongly.
+        raise ConfigError("--github-issue and --github-pr report all routes; run them without --target")
     issue_repo = default_repo(repo) if github_issue else ""
     plan, report, catalog = run(read_drift(settings, routes_dir, schema_path, target))
     note_targets(plan)

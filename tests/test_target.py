@@ -148,6 +148,14 @@ def test_a_targeted_plan_reads_only_the_targeted_routes_and_records_the_targets(
         # "Extra 07" has no file: unmanaged, and the only unmanaged route the targeted plan mentions.
         assert [u["name"] for u in document["unmanaged"]] == ["Extra 07"]
 
+        # The safety limits measure against all 66 live routes: deleting 10 is 15%, not 100% of what was targeted.
+        pruned = run_cli(tmp_path, url, "plan", "--prune", "--target", "Extra 0*", "--format", "json")
+        assert pruned.returncode == 0, pruned.stderr
+        assert json.loads(pruned.stdout)["counts"] == {"create": 0, "update": 0, "delete": 10}
+        too_many = run_cli(tmp_path, url, "plan", "--prune", "--target", "Extra*")
+        assert too_many.returncode == 1
+        assert "too much change: the plan deletes 60 of 66 live routes" in too_many.stdout
+
         applied = run_cli(tmp_path, url, "apply", "plan.json")
         assert applied.returncode == 0, applied.stderr + applied.stdout
         again = run_cli(tmp_path, url, "plan", "--detailed-exitcode", "--target", "Production Warnings")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reconciler.api import IncidentIO
 from reconciler.api.tasks import gather_all
-from reconciler.core.plan import build_plan
+from reconciler.core.plan import build_plan, safety_refusals
 from reconciler.core.target import ListSelector, scope_live, targeted, unread_pins
 from reconciler.files.check import checked_routes
 from reconciler.files.decode import decode_routes
@@ -77,6 +77,7 @@ async def build_plan_from_repo(
         await asyncio.gather(reading, return_exceptions=True)
         raise
     catalog, current = await reading
+    file_count = len(docs)
     if selector is not None:
         read_before = len(current)
         chosen = [doc for doc in docs if targeted(doc, selector.targets)]
@@ -93,6 +94,10 @@ async def build_plan_from_repo(
     )
     if selector is not None:
         plan = replace(plan, targets=replace(selector.targets, unread=unread))
+        if not force:
+            # The safety limits measure a plan against the whole organisation and every file, not the targeted part.
+            whole = replace(plan, live_count=plan.live_count + unread)
+            plan = replace(plan, refusals=safety_refusals(whole, desired_count=file_count, prune=prune))
     return plan, catalog
 
 

@@ -18,8 +18,9 @@ from reconciler.api import IncidentIO, asgi_transport
 from reconciler.core.target import ListSelector, select_names, targets_from
 from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
+from reconciler.errors import ReconcilerError
 from reconciler.model import Plan, Targets, name_key
-from reconciler.planfile import load_plan
+from reconciler.planfile import dump_plan, load_plan, plan_checksum, plan_to_dict
 from reconciler.run.pipeline import build_plan_from_repo
 from tests.e2e_helpers import ADMIN, REPO, dashboard_edit, run_cli
 
@@ -203,3 +204,17 @@ def test_a_saved_plan_is_applied_as_reviewed_not_retargeted(tmp_path: Path) -> N
     result = run_cli(tmp_path, "http://127.0.0.1:9", "apply", str(plan), "--target", "x")
     assert result.returncode == 1
     assert "--target" in result.stderr
+
+
+def test_the_plan_file_records_targets_only_on_a_targeted_plan() -> None:
+    when = {"api_url": "https://api.incident.io", "created_at": "2026-01-01T00:00:00Z"}
+    assert "targets" not in plan_to_dict(Plan(), **when)
+    targeted = Plan(targets=Targets(patterns=("Prod*",), ids=("01ABC",), unread=7))
+    assert load_plan(dump_plan(targeted, **when)).plan == targeted
+
+    document = plan_to_dict(targeted, **when)
+    document["targets"]["unread"] = -1
+    document["checksum"] = plan_checksum(document)
+    with pytest.raises(ReconcilerError) as refused:
+        load_plan(json.dumps(document))
+    assert "$.targets.unread" in str(refused.value)

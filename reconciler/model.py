@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fnmatch import fnmatchcase
 from typing import Any
 
 from reconciler.errors import Problem
@@ -25,6 +26,27 @@ def name_key(name: str) -> str:
     treats a live route with the same key as the route it is about to create.
     """
     return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Which routes a run is limited to (`--target`, like Terraform's `-target`), and what that left unread.
+
+    `patterns` are globs matched against route names as people read them (`name_key`); `ids` are route ids chosen
+    directly (for other sources of targets, like the routes a change touches). `unread` counts the live routes the
+    run listed but did not read because no target selects them.
+    """
+
+    patterns: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    unread: int = 0
+
+    def matches(self, name: str, route_id: str | None = None) -> bool:
+        """Whether a route with this name (or id) is targeted; a pattern equal to the name always matches it."""
+        if route_id is not None and route_id in self.ids:
+            return True
+        key = name_key(name)
+        return any(key == name_key(pattern) or fnmatchcase(key, name_key(pattern)) for pattern in self.patterns)
 
 
 @dataclass(frozen=True)
@@ -150,6 +172,7 @@ class Plan:
     refusals: tuple[str, ...] = ()
     limits: SafetyLimits = field(default_factory=SafetyLimits)
     api_version: str = "v3"  # the alert-route API live was read through, and the plan is written through
+    targets: Targets | None = None  # the routes this plan was limited to (None: every route)
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)

@@ -18,11 +18,13 @@ ADMIN = "example-admin"  # keys of the emulator's example organisation
 READ_ONLY = "example-readonly"
 
 
-def run_cli(cwd: Path, url: str, *args: str, key: str = ADMIN) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    cwd: Path, url: str, *args: str, key: str = ADMIN, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m reconciler ARGS --api-url URL` in `cwd` with `key`; none of the caller's incident.io or GitHub
-    settings leak in."""
+    settings leak in (`extra_env` adds the ones a test means)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INCIDENT_IO_", "GITHUB_"))}
-    env |= {"INCIDENT_IO_API_KEY": key, "PYTHONPATH": str(REPO)}
+    env |= {"INCIDENT_IO_API_KEY": key, "PYTHONPATH": str(REPO), **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "reconciler", *args, "--api-url", url],
         cwd=cwd,

@@ -1,7 +1,8 @@
-"""A small fake of the GitHub REST API: issue comments, issues, labels and commit → PR lookups, in memory.
+"""A small fake of the GitHub REST API, in memory: issue comments, issues, labels, pull requests, commit → PRs.
 
-Enough of GitHub's behaviour for `reconciler comment` and `reconciler drift --github-issue`: bearer-token auth
-(each token is a login), page/per_page pagination with `Link` headers, PRs that are issues too, and a request log.
+Enough of GitHub's behaviour for `reconciler comment`, `reconciler drift --github-issue` and `--github-pr`:
+bearer-token auth (each token is a login), page/per_page pagination with `Link` headers, PRs that are issues too,
+and a request log.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ class FakeGitHub:
 
     def comments_on(self, repo: str, number: int) -> list[dict[str, Any]]:
         return [c for c in self.comments.values() if c["repo"] == repo and c["issue"] == number]
+
+    def pulls(self, repo: str) -> list[dict[str, Any]]:
+        """Every pull request of `repo` (open or closed), by number."""
+        return [i for _, i in sorted(self.issues.get(repo, {}).items()) if "pull_request" in i]
 
     def open_issues(self, repo: str, label: str) -> list[dict[str, Any]]:
         return [
@@ -180,6 +185,42 @@ def create_app(fake: FakeGitHub) -> Starlette:
         numbers = fake.commit_pulls.get(request.path_params["sha"], [])
         return _page(request, [fake.issues[repo][n] for n in numbers if n in fake.issues.get(repo, {})])
 
+    async def pulls(request: Request) -> Response:
+        if (denied := guard(request)) is not None:
+            return denied
+        repo = repo_of(request)
+        if request.method == "POST":
+            data = await request.json()
+            if any(p.get("head", {}).get("ref") == data["head"] and p["state"] == "open" for p in fake.pulls(repo)):
+                return JSONResponse({"message": "Validation Failed: a pull request already exists"}, status_code=422)
+            number = max(fake.issues.get(repo, {}), default=0) + 1
+            pull = {
+                "number": number,
+                "title": data["title"],
+                "body": data.get("body", ""),
+                "state": "open",
+                "labels": [],
+                "pull_request": {"url": f"/repos/{repo}/pulls/{number}"},
+                "head": {"ref": data["head"]},
+                "base": {"ref": data["base"]},
+            }
+            fake.issues.setdefault(repo, {})[number] = pull
+            return JSONResponse(pull, status_code=201)
+        state = request.query_params.get("state", "open")
+        return _page(request, [p for p in fake.pulls(repo) if state == "all" or p["state"] == state])
+
+    async def pull(request: Request) -> Response:
+        if (denied := guard(request)) is not None:
+            return denied
+        found = fake.issues.get(repo_of(request), {}).get(int(request.path_params["number"]))
+        if found is None or "pull_request" not in found:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        data = await request.json()
+        for key in ("title", "body", "state"):
+            if key in data:
+                found[key] = data[key]
+        return JSONResponse(found)
+
     base = "/repos/{owner}/{name}"
     return Starlette(
         routes=[
@@ -189,5 +230,7 @@ def create_app(fake: FakeGitHub) -> Starlette:
             Route(base + "/issues/{number:int}", issue, methods=["PATCH"]),
             Route(base + "/issues/{number:int}/labels", labels, methods=["POST"]),
             Route(base + "/commits/{sha}/pulls", commit_pulls, methods=["GET"]),
+            Route(base + "/pulls", pulls, methods=["GET", "POST"]),
+            Route(base + "/pulls/{number:int}", pull, methods=["PATCH"]),
         ]
     )

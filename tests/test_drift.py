@@ -14,11 +14,11 @@ from click.testing import CliRunner, Result
 import reconciler.cli.drift as drift_cli
 from reconciler.cli import main
 from reconciler.cli.common import ApiSettings
-from reconciler.core.drift import DriftKind, build_drift_report, fingerprint, report_data
+from reconciler.core.drift import DriftKind, DriftReport, build_drift_report, fingerprint, report_data
 from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.errors import ConfigError
-from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
+from reconciler.model import Action, Catalog, Change, FieldChange, LiveRouteSummary, Plan
 from reconciler.render.diff import docs_diff
 from reconciler.render.text import render_drift_text
 from tests.e2e_helpers import ADMIN, READ_ONLY, dashboard_edit, run_cli
@@ -58,9 +58,13 @@ def test_a_plan_reads_as_drift() -> None:
         (DriftKind.MISSING, "new-in-git", ()),
     ]
     assert render_drift_text(report) == (
-        "~ prod-alerts (id-prod-alerts, v7): enabled\n"
-        "? hand-made (id-hand, v3): unmanaged live route (no file declares it)\n"
-        "- new-in-git (routes/new-in-git.yaml): missing from live\n"
+        "Differs from git: adopt the live change into git, or apply git to undo it\n"
+        "  ~ prod-alerts (id-prod-alerts, v7): enabled\n"
+        "Unmanaged live route (no file): adopt it as a file (`reconciler drift --adopt`), or delete it "
+        "(`reconciler apply --prune`)\n"
+        "  ? hand-made (id-hand, v3): unmanaged live route (no file declares it)\n"
+        "Missing from live: apply git to create it, or remove the file\n"
+        "  - new-in-git (routes/new-in-git.yaml): missing from live\n"
         "Drift: 1 differ from git, 1 unmanaged, 1 missing from live; 4 in sync.\n"
     )
     # The diff reads git -> live: what the dashboard changed.
@@ -96,6 +100,7 @@ def test_json_report() -> None:
     assert data["drift"] is True and data["in_sync"] == 4
     assert data["routes"][0] == {
         "kind": "differs",
+        "action": "adopt the live change into git, or apply git to undo it",
         "name": "prod-alerts",
         "route_id": "id-prod-alerts",
         "live_version": 7,
@@ -121,13 +126,15 @@ def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
 def _drift(monkeypatch: pytest.MonkeyPatch, plan: Plan | Exception, *args: str) -> Result:
     seen: list[ApiSettings] = []
 
-    async def fake_read_plan(settings: ApiSettings, routes: Path, schema: Path | None) -> Plan:
+    async def fake_read_drift(
+        settings: ApiSettings, routes: Path, schema: Path | None, target: tuple[str, ...] = ()
+    ) -> tuple[Plan, DriftReport, Catalog]:
         seen.append(settings)
         if isinstance(plan, Exception):
             raise plan
-        return plan
+        return plan, build_drift_report(plan), Catalog()
 
-    monkeypatch.setattr(drift_cli, "read_plan", fake_read_plan)
+    monkeypatch.setattr(drift_cli, "read_drift", fake_read_drift)
     return CliRunner().invoke(main, ["drift", "--api-url", "https://api.example", *args])
 
 
@@ -145,6 +152,12 @@ def test_drift_issue_is_opened_updated_and_closed(github: FakeGitHub, monkeypatc
     assert (second.exit_code, second.stderr) == (2, "Updated drift issue #1 on acme/routes.\n")
     [issue] = github.open_issues("acme/routes", "drift")
     assert "staging" in issue["body"]
+
+    # The same drift again: the issue's title and body would not change, so it is not edited (no PATCH).
+    edits = sum(1 for r in github.requests if r[0] == "PATCH")
+    same = _drift(monkeypatch, more, "--github-issue")
+    assert (same.exit_code, same.stderr) == (2, "Drift issue #1 on acme/routes is up to date: left alone.\n")
+    assert sum(1 for r in github.requests if r[0] == "PATCH") == edits
 
     cleared = _drift(monkeypatch, Plan(in_sync=6, live_count=6), "--github-issue")
     assert (cleared.exit_code, cleared.stdout) == (0, "No drift: 6 routes match git.\n")
@@ -180,8 +193,9 @@ def test_a_dashboard_edit_is_drift_and_the_drift_run_only_reads(tmp_path: Path) 
         before = len(httpx.get(f"{url}/_emulator/requests").json()["requests"])
         drifted = run_cli(tmp_path, url, "drift", key=READ_ONLY)
         assert drifted.returncode == 2, drifted.stderr
-        assert drifted.stdout == (
-            "~ Production Alerts (01JQ3ZROUTE000000000000001, v8): enabled\n"
+        assert drifted.stdout == (  # not a git checkout: no telling why the route drifted
+            "Differs from git: adopt the live change into git, or apply git to undo it\n"
+            "  ~ Production Alerts (01JQ3ZROUTE000000000000001, v8): enabled\n"
             "Drift: 1 differ from git, 0 unmanaged, 0 missing from live; 5 in sync.\n"
         )
         run_requests = httpx.get(f"{url}/_emulator/requests").json()["requests"][before:]

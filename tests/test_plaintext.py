@@ -48,8 +48,10 @@ def test_text_output_shows_a_live_name_on_one_line() -> None:
     )
     assert render_plan_text(plan).splitlines()[0] == f"- delete {SHOWN}  (id R1; live version 3)"
     assert render_drift_text(build_drift_report(plan)).splitlines() == [
-        f"? {SHOWN} (R1, v3): unmanaged live route (no file declares it)",
-        f"? {SHOWN} (R2, v1): unmanaged live route (no file declares it)",
+        "Unmanaged live route (no file): adopt it as a file (`reconciler drift --adopt`), or delete it "
+        "(`reconciler apply --prune`)",
+        f"  ? {SHOWN} (R1, v3): unmanaged live route (no file declares it)",
+        f"  ? {SHOWN} (R2, v1): unmanaged live route (no file declares it)",
         "Drift: 0 differ from git, 2 unmanaged, 0 missing from live; 0 in sync.",
     ]
     report = ApplyReport(outcomes=(RouteOutcome(Action.DELETE, HOSTILE, "R1", Outcome.DELETED, writes=1),))

@@ -98,6 +98,12 @@ def test_plan_and_drift_use_only_the_read_only_key() -> None:
     drift = _load(WORKFLOWS / "drift.yml")
     assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
     assert drift["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
+    # Adopting as a pull request is opt-in, and the only drift job that may push.
+    adopt = drift["jobs"]["adopt"]
+    assert adopt["if"] == "${{ vars.DRIFT_ADOPT_PR == 'true' || inputs.adopt_pr }}"
+    assert adopt["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert drift["on"]["workflow_dispatch"]["inputs"]["adopt_pr"]["default"] is False
+    assert "--github-pr" in adopt["steps"][-1]["run"] and "INCIDENT_IO_WRITE_API_KEY" not in yaml.safe_dump(adopt)
 
 
 def test_actionlint_reports_nothing() -> None:

@@ -85,8 +85,12 @@ class IncidentIO(ApiCore):
         *,
         on_progress: Callable[[int, int], None] | None = None,
         transform: Callable[[dict[str, Any]], Any] | None = None,
+        select: Callable[[dict[str, Any]], bool] | None = None,
     ) -> list[Any]:
         """Every full route, in list order: pages in sequence, each page's GETs started as soon as it arrives.
+
+        `select(slim)` (a list item: `{id, name, enabled}`) limits the GETs to the routes it accepts, so reading k
+        routes of N costs ceil(N / page size) list requests plus k GETs.
 
         A route deleted between the list and its GET (404) is left out: it is no longer live. `transform` turns each
         body into what the caller keeps as soon as it arrives (so the raw bodies need not be held). Reports progress
@@ -113,6 +117,8 @@ class IncidentIO(ApiCore):
                     if not isinstance(route_id, str) or route_id in seen:
                         continue
                     seen.add(route_id)
+                    if select is not None and not select(slim):
+                        continue
                     task = asyncio.create_task(self._get_if_live(route_id, transform))
                     task.add_done_callback(finished)
                     tasks.append(task)

@@ -153,6 +153,21 @@ class GitHub:
         result: list[dict[str, Any]] = (await self._request("POST", path, json={"labels": list(labels)})).json()
         return result
 
+    # Pull requests.
+    async def list_pulls(self, repo: str, *, state: str = "open") -> list[dict[str, Any]]:
+        return await self._paged(f"/repos/{check_repo(repo)}/pulls", {"state": state})
+
+    async def create_pull(self, repo: str, *, title: str, body: str, head: str, base: str) -> dict[str, Any]:
+        payload = {"title": title, "body": body, "head": head, "base": base}
+        result: dict[str, Any] = (await self._request("POST", f"/repos/{check_repo(repo)}/pulls", json=payload)).json()
+        return result
+
+    async def update_pull(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
+        """PATCH a pull request: `title`, `body`, `state` ("open"/"closed"), `base`."""
+        path = f"/repos/{check_repo(repo)}/pulls/{int(number)}"
+        result: dict[str, Any] = (await self._request("PATCH", path, json=fields)).json()
+        return result
+
     async def pulls_for_commit(self, repo: str, sha: str) -> list[dict[str, Any]]:
         """Pull requests associated with a commit (for a merge commit on main: the PR that was merged)."""
         if not _SHA_RE.fullmatch(sha):
@@ -191,12 +206,15 @@ async def sync_issue(
 ) -> tuple[str, int | None]:
     """Keep one open issue labelled `label` carrying `marker`: create or update it when `open_issue`, else close it.
 
-    Returns what happened ("created", "updated", "closed", "none") and the issue number.
+    Returns what happened ("created", "updated", "unchanged", "closed", "none") and the issue number. An issue whose
+    title and body would not change is left alone, so a schedule does not edit it (and notify) on every run.
     """
     issues = [i for i in await gh.list_issues(repo, labels=[label]) if marker in str(i.get("body") or "")]
     if open_issue:
         if issues:
             number = int(issues[0]["number"])
+            if issues[0].get("title") == title and issues[0].get("body") == body:
+                return "unchanged", number
             await gh.update_issue(repo, number, title=title, body=body)
             return "updated", number
         created = await gh.create_issue(repo, title=title, body=body, labels=[label])

@@ -20,9 +20,11 @@ from reconciler.cli.common import (
     routes_option,
     run,
     safety_limits,
+    target_option,
 )
-from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, finish, progress, refuse, waiting_for_lock
+from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, finish, note_targets, progress, refuse, waiting_for_lock
 from reconciler.core.outcome import ApplyReport
+from reconciler.core.target import targets_from
 from reconciler.errors import ConfigError, UnsafePlan
 from reconciler.model import Plan, SafetyLimits
 from reconciler.planfile import MAX_PLAN_BYTES, load_plan, review_fingerprint, safe_api_url
@@ -74,6 +76,7 @@ async def plan_and_apply(
     expect_review: str | None,
     auto_approve: bool,
     lock_timeout: float,
+    target: tuple[str, ...] = (),
 ) -> int:
     # The lock covers the plan too: a second one-shot apply then plans from what the first one wrote.
     with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
@@ -88,8 +91,10 @@ async def plan_and_apply(
                     protected_from=protected_from,
                     limits=limits,
                     on_progress=on_progress,
+                    targets=targets_from(target),
                 )
             click.echo(render_plan_text(plan), nl=False)
+            note_targets(plan)
             if plan.refused:
                 return refuse(plan)
             check_review(plan, expect_review)
@@ -124,6 +129,7 @@ def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | No
 @click.command("apply")
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @routes_option
+@target_option
 @plan_options
 @click.option(
     "--expect-review",
@@ -149,6 +155,7 @@ def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | No
 def apply_command(
     plan_file: Path | None,
     routes_dir: Path,
+    target: tuple[str, ...],
     prune: bool,
     force: bool,
     protected_from: Path | None,
@@ -187,11 +194,12 @@ def apply_command(
                 expect_review=expect_review,
                 auto_approve=auto_approve,
                 lock_timeout=lock_timeout,
+                target=target,
             )
         )
-    if prune or force or protected_from is not None or limits is not None or auto_approve:
+    if prune or force or protected_from is not None or limits is not None or auto_approve or target:
         raise ConfigError(
-            "--prune, --force, --protected-from, the limits and --auto-approve apply when planning; "
+            "--prune, --force, --protected-from, the limits, --target and --auto-approve apply when planning; "
             "a saved plan is applied as it was reviewed"
         )
     plan = read_saved(plan_file, settings, expect_checksum, expect_review)

@@ -127,6 +127,18 @@ def routes_option(func: Callable[P, T]) -> Callable[P, T]:
     )(func)
 
 
+def target_option(func: Callable[P, T]) -> Callable[P, T]:
+    """Add --target NAME (repeatable, glob); the command receives the patterns as `target` (a tuple)."""
+    return click.option(
+        "--target",
+        "target",
+        multiple=True,
+        metavar="NAME",
+        help="Only this route (repeatable; a glob like 'Prod*'; names compare as people read them, ignoring case). "
+        "Other routes are neither read nor changed.",
+    )(func)
+
+
 def schema_option(func: Callable[P, T]) -> Callable[P, T]:
     """Add --schema (the route JSON Schema, see `load.load_schema`); the command receives it as `schema_path`."""
     return click.option(

@@ -7,19 +7,36 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import ApiSettings, api_options, api_settings, handle_errors, open_client, run
+from reconciler.cli.common import (
+    ApiSettings,
+    api_options,
+    api_settings,
+    handle_errors,
+    open_client,
+    run,
+    target_option,
+)
 from reconciler.cli.output import progress
+from reconciler.core.target import ListSelector, targets_from
+from reconciler.errors import ConfigError
 from reconciler.files.load import load_channel_map
 from reconciler.run.export import CHANNELS_STEM, channels_text, export_files, slack_channel_labels, write_files
 from reconciler.run.fetch import read_catalog
 from reconciler.run.live import live_route, version_of
 
 
-async def read_for_export(settings: ApiSettings, channels: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """The route files and the channel map (known names plus the labels the API shows on channel ids)."""
+async def read_for_export(
+    settings: ApiSettings, channels: dict[str, str], target: tuple[str, ...] = ()
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The route files and the channel map (known names plus the labels the API shows on channel ids); with
+    `target`, only the targeted routes are read and written."""
+    targets = targets_from(target)
+    select = ListSelector(targets) if targets is not None else None
     async with open_client(settings, read_only=True) as api:
         with progress("Reading live routes") as on_progress:
-            raw: list[dict[str, Any]] = await api.read_all_alert_routes(on_progress=on_progress)
+            raw: list[dict[str, Any]] = await api.read_all_alert_routes(on_progress=on_progress, select=select)
+        if targets is not None and not raw:
+            raise ConfigError(f"no live route matches --target {' --target '.join(targets.patterns)}")
         merged = {**slack_channel_labels(raw), **channels}  # the labels are in the raw bodies only
         catalog = await read_catalog(api, slack_channels=merged)
         version = await version_of(api)
@@ -36,10 +53,11 @@ async def read_for_export(settings: ApiSettings, channels: dict[str, str]) -> tu
     help="Folder to write the route files (and channels.yaml) into.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace route files that already exist.")
+@target_option
 @api_options
 @handle_errors
-def export_command(out_dir: Path, overwrite: bool, api_url: str, emulator: bool) -> int:
-    """Write every live route as a route file, by name wherever a name exists.
+def export_command(out_dir: Path, overwrite: bool, target: tuple[str, ...], api_url: str, emulator: bool) -> int:
+    """Write every live route as a route file, by name wherever a name exists (with --target, just those routes).
 
     File names are slugs of the route names, kept inside the output folder and unique. Each file pins its route
     by id, so a later rename is an update. Slack channels are written as '#name' through channels.yaml where
@@ -47,7 +65,7 @@ def export_command(out_dir: Path, overwrite: bool, api_url: str, emulator: bool)
     """
     settings = api_settings(api_url, emulator)
     existing = load_channel_map(out_dir) if out_dir.is_dir() else {}
-    files, channels = run(read_for_export(settings, existing))
+    files, channels = run(read_for_export(settings, existing, target))
     if channels != existing:
         # Only new names are added; an unchanged channels.yaml is left alone (and need not be overwritten).
         files[f"{CHANNELS_STEM}.yaml"] = channels_text(channels)

@@ -46,6 +46,18 @@ def progress(label: str) -> Iterator[Progress | None]:
         yield update
 
 
+def note_targets(plan: Plan) -> None:
+    """On stderr, as Terraform warns of -target: a targeted plan shows only part of the picture."""
+    if plan.targets is None:
+        return
+    shown = ", ".join(repr(pattern) for pattern in plan.targets.patterns + plan.targets.ids)
+    other = plan.targets.unread
+    fail(
+        f"Targeted: only routes matching {shown}; {other} other live {'route was' if other == 1 else 'routes were'} "
+        "not read or planned."
+    )
+
+
 def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

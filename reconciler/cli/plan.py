@@ -20,8 +20,10 @@ from reconciler.cli.common import (
     routes_option,
     run,
     safety_limits,
+    target_option,
 )
-from reconciler.cli.output import now_utc, progress, refuse
+from reconciler.cli.output import note_targets, now_utc, progress, refuse
+from reconciler.core.target import targets_from
 from reconciler.model import Catalog, Plan, SafetyLimits
 from reconciler.planfile import dump_plan, plan_checksum, review_fingerprint
 from reconciler.render.markdown import render_plan_markdown
@@ -47,6 +49,7 @@ async def make_plan(
     protected_from: Path | None,
     limits: SafetyLimits | None,
     read_only: bool = True,
+    target: tuple[str, ...] = (),
 ) -> tuple[Plan, Catalog]:
     with progress("Reading live routes") as on_progress:
         async with open_client(settings, read_only=read_only) as api:
@@ -58,6 +61,7 @@ async def make_plan(
                 protected_from=protected_from,
                 limits=limits,
                 on_progress=on_progress,
+                targets=targets_from(target),
             )
 
 
@@ -70,6 +74,7 @@ async def make_plan(
 )
 @format_option(REPORT_FORMATS, help="How to print the plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
+@target_option
 @plan_options
 @api_options
 @handle_errors
@@ -78,6 +83,7 @@ def plan_command(
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
+    target: tuple[str, ...],
     prune: bool,
     force: bool,
     protected_from: Path | None,
@@ -97,9 +103,17 @@ def plan_command(
     limits = safety_limits(limits_from, max_updates, max_deletes)
     plan, _catalog = run(
         make_plan(
-            settings, routes_dir, prune=prune, force=force, protected_from=protected_from, limits=limits, read_only=True
+            settings,
+            routes_dir,
+            prune=prune,
+            force=force,
+            protected_from=protected_from,
+            limits=limits,
+            read_only=True,
+            target=target,
         )
     )
+    note_targets(plan)
     created_at = now_utc()
     if out is not None:
         out.write_text(dump_plan(plan, api_url=settings.api_url, created_at=created_at), encoding="utf-8")

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.errors import ConfigError, Location, Problem, UnsafePlan, json_path
-from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan, SafetyLimits, name_key
+from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan, SafetyLimits, Targets, name_key
 from reconciler.planfile.decode import decode_json
 from reconciler.planfile.schema import schema_problem, show
 from reconciler.planfile.write import FORMAT_VERSION, plan_checksum, review_fingerprint, safe_api_url
@@ -100,6 +100,7 @@ def _check_seal(document: dict[str, Any], source: str) -> None:
 def _plan(document: dict[str, Any], source: str) -> Plan:
     """The `Plan` in a document that passed the schema (so every key is there, with its type)."""
     limits = document["limits"]
+    targets = document.get("targets")
     return Plan(
         changes=tuple(_change(item, index, source) for index, item in enumerate(document["changes"])),
         unmanaged=tuple(
@@ -117,6 +118,9 @@ def _plan(document: dict[str, Any], source: str) -> Plan:
             max_update_share=float(limits["max_update_share"]),
             max_delete_share=float(limits["max_delete_share"]),
         ),
+        targets=None
+        if targets is None
+        else Targets(patterns=tuple(targets["patterns"]), ids=tuple(targets["ids"]), unread=targets["unread"]),
     )
 
 

@@ -97,6 +97,12 @@ def plan_to_dict(plan: Plan, *, api_url: str, created_at: str) -> dict[str, Any]
         "warnings": [str(warning) for warning in plan.warnings],
         "snapshot": dict(plan.snapshot),
     }
+    if plan.targets is not None:  # only on a targeted plan, so an untargeted plan file is as before
+        document["targets"] = {
+            "patterns": list(plan.targets.patterns),
+            "ids": list(plan.targets.ids),
+            "unread": plan.targets.unread,
+        }
     document["checksum"] = plan_checksum(document)
     return document
 

@@ -277,6 +277,16 @@ def render_plan_markdown(
     return assemble(kept_rows, kept_details, short_extras, notice_for(len(kept_rows), len(kept_details)))
 
 
+DRIFT_ICONS = {
+    DriftKind.DASHBOARD_EDIT: "✏️",
+    DriftKind.UNAPPLIED_MERGE: "⏳",
+    DriftKind.BOTH: "⚔️",
+    DriftKind.DIFFERS: "🔀",
+    DriftKind.UNMANAGED: "❓",
+    DriftKind.MISSING: "➖",
+}
+
+
 def render_drift_markdown(report: DriftReport, *, budget: int = DEFAULT_BUDGET) -> str:
     """The drift report as an issue body (or job summary), with a hidden marker; within `budget` characters."""
     budget = min(budget, GITHUB_LIMIT)
@@ -286,14 +296,19 @@ def render_drift_markdown(report: DriftReport, *, budget: int = DEFAULT_BUDGET) 
         f"{DRIFT_MARKER} fingerprint={report.fingerprint} -->",
         f"## ⚠️ Alert routes drift · {report.summary}",
         "",
-        "Live incident.io differs from the route files on the default branch. Bring wanted dashboard changes into "
-        "git (`reconciler export`), or re-apply git to undo them. This issue is updated by the scheduled drift "
-        "check and closed when drift clears.",
+        "Live incident.io differs from the route files on the default branch. This issue is updated by the scheduled "
+        "drift check and closed when drift clears. What to do:",
+        "",
+        *(
+            f"- {DRIFT_ICONS[kind]} **{kind.describe.capitalize()}** ({report.count(kind)}): {kind.action}"
+            for kind in DriftKind
+            if report.count(kind)
+        ),
         "",
         "| | Route | Drift | Fields |",
         "|---|---|---|---|",
     ]
-    icons = {DriftKind.DIFFERS: "🔀", DriftKind.UNMANAGED: "❓", DriftKind.MISSING: "➖"}
+    icons = DRIFT_ICONS
     rows = []
     blocks = []
     for entry in report.entries:

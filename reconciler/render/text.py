@@ -98,19 +98,24 @@ def render_apply_report(report: ApplyReport) -> str:
 
 
 def render_drift_text(report: DriftReport) -> str:
-    """The report for a terminal: one line per drifted route naming the fields, then a summary line."""
+    """The report for a terminal: the drifted routes grouped by kind, each group headed by what to do about it, one
+    line per route naming the fields, then a summary line."""
     if not report.drifted:
         return f"No drift: {report.in_sync} routes match git.\n"
     lines = []
-    for e in report.entries:
+    kind: DriftKind | None = None
+    for e in report.entries:  # sorted by kind
+        if e.kind is not kind:
+            kind = e.kind
+            lines.append(f"{kind.describe.capitalize()}: {kind.action}")
         ident = ", ".join(x for x in (e.route_id, f"v{e.live_version}" if e.live_version is not None else None) if x)
         where = f" ({ident})" if ident else ""
         name = printable(e.name)  # live names are not validated: a newline or ESC must not break the line
-        if e.kind is DriftKind.DIFFERS:
-            lines.append(f"~ {name}{where}: {', '.join(e.fields) or 'differs'}")
+        if e.kind.changed:
+            lines.append(f"  ~ {name}{where}: {', '.join(e.fields) or 'differs'}")
         elif e.kind is DriftKind.UNMANAGED:
-            lines.append(f"? {name}{where}: unmanaged live route (no file declares it)")
+            lines.append(f"  ? {name}{where}: unmanaged live route (no file declares it)")
         else:
-            lines.append(f"- {name} ({e.source or 'routes/'}): missing from live")
+            lines.append(f"  - {name} ({e.source or 'routes/'}): missing from live")
     lines.append(f"Drift: {report.summary}; {report.in_sync} in sync.")
     return "\n".join(lines) + "\n"

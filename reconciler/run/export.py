@@ -128,9 +128,10 @@ def slack_channel_labels(live: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def export_files(live: Sequence[LiveRoute], catalog: Catalog) -> dict[str, str]:
-    """`{file name: route file text}` for every live route, in the file format with names and a pinned id."""
-    stems = unique_stems([{"id": r.route_id, "name": r.name} for r in live], taken=[CHANNELS_STEM])
+def export_files(live: Sequence[LiveRoute], catalog: Catalog, *, taken: Sequence[str] = ()) -> dict[str, str]:
+    """`{file name: route file text}` for every live route, in the file format with names and a pinned id; file
+    stems in `taken` (files already there) are not used."""
+    stems = unique_stems([{"id": r.route_id, "name": r.name} for r in live], taken=[CHANNELS_STEM, *taken])
     return {
         f"{stems[route.route_id]}.yaml": dump_route(encode(route.route, catalog, route_id=route.route_id))
         for route in live

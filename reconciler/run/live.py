@@ -29,6 +29,7 @@ class RoutesApi(Protocol):
         *,
         on_progress: Callable[[int, int], None] | None = None,
         transform: Callable[[dict[str, Any]], Any] | None = None,
+        select: Callable[[dict[str, Any]], bool] | None = None,
     ) -> list[Any]: ...
     async def create_alert_route(self, payload: Mapping[str, Any]) -> dict[str, Any]: ...
     async def update_alert_route(self, route_id: str, payload: Mapping[str, Any]) -> dict[str, Any]: ...
@@ -53,13 +54,19 @@ def live_route(raw: Mapping[str, Any], version: ApiVersion) -> LiveRoute:
     )
 
 
-async def read_all(api: RoutesApi, *, on_progress: Callable[[int, int], None] | None = None) -> list[LiveRoute]:
-    """Every live route, in the API's list order; each body is decoded as it arrives and not kept."""
+async def read_all(
+    api: RoutesApi,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+    select: Callable[[dict[str, Any]], bool] | None = None,
+) -> list[LiveRoute]:
+    """Every live route (or those `select` accepts from the list), in the API's list order; each body is decoded as
+    it arrives and not kept."""
 
     def decoded(raw: dict[str, Any]) -> LiveRoute:
         return live_route(raw, "v2" if api.route_version == "v2" else "v3")  # known once the list has begun
 
-    routes: list[LiveRoute] = await api.read_all_alert_routes(on_progress=on_progress, transform=decoded)
+    routes: list[LiveRoute] = await api.read_all_alert_routes(on_progress=on_progress, transform=decoded, select=select)
     return routes
 
 

@@ -36,7 +36,7 @@ SHORT_HELP: dict[str, str] = {
     "plan": "Show the changes that would make incident.io match the route files (reads only).",
     "apply": "Apply PLAN_FILE (saved by `plan --out`) at most once, or plan from the route...",
     "drift": "Report how live alert routes differ from the route files, without changing...",
-    "export": "Write every live route as a route file, by name wherever a name exists.",
+    "export": "Write every live route as a route file, by name wherever a name exists (with...",
     "backup": "Save every live route, raw as the API returns it, as JSON files in FOLDER.",
     "restore": "Bring live back to the backup in FOLDER: show the plan, ask, and apply it.",
     "comment": "Create or update the single reconciler comment on a pull request (GITHUB_TOKEN).",

@@ -19,6 +19,7 @@ from reconciler.cli import (
     export,
     incidents,
     plan,
+    test,
     validate,
 )
 from reconciler.cli.common import ReconcilerGroup
@@ -37,6 +38,7 @@ def main() -> None:
 
 for _module in (
     validate,
+    test,
     plan,
     apply,
     drift,

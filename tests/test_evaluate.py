@@ -49,7 +49,7 @@ def attr(name: str) -> str:
 ALERT = Alert(
     source_id="am",
     title="CPU high on db-1",
-    attributes={"severity": "critical", "env": "", "teams": ("payments", "search")},
+    attributes={"severity": "critical", "env": "", "teams": ("payments", "search"), "count": "3"},
 )
 
 # (condition, expected) for every operation the evaluator implements, on single, blank, absent and array values.
@@ -60,9 +60,10 @@ OPERATION_TABLE = [
     (cond(attr("teams"), "contains_one_of", "search", "x"), T),
     (cond(attr("teams"), "one_of", "x"), F),
     (cond(attr("missing"), "one_of", "critical"), F),
-    (cond(attr("severity"), "not_one_of", "warning"), T),
-    (cond(attr("severity"), "not_one_of", "critical"), F),
-    (cond(attr("teams"), "does_not_contain_one_of", "payments"), F),
+    (cond(attr("severity"), "not_in", "warning"), T),
+    (cond(attr("severity"), "not_in", "critical"), F),
+    (cond(attr("teams"), "not_in", "payments"), F),
+    (cond(attr("missing"), "not_in", "critical"), T),
     (cond(attr("severity"), "is", "critical"), T),
     (cond(attr("severity"), "is", "critic"), F),
     (cond(attr("severity"), "is_not", "warning"), T),
@@ -84,8 +85,17 @@ OPERATION_TABLE = [
     (cond("alert.title", "starts_with", "CPU"), T),
     (cond("alert.title", "starts_with", "high"), F),
     (cond(attr("teams"), "starts_with", "pay"), T),
-    (cond("alert.title", "does_not_start_with", "Disk"), T),
-    (cond("alert.title", "does_not_start_with", "CPU"), F),
+    (cond("alert.title", "ends_with", "db-1"), T),
+    (cond("alert.title", "ends_with", "CPU"), F),
+    (cond(attr("teams"), "contains_all", "search", "payments"), T),
+    (cond(attr("teams"), "contains_all", "search", "x"), F),
+    (cond(attr("teams"), "contains_none", "x", "y"), T),
+    (cond(attr("teams"), "contains_none", "x", "search"), F),
+    (cond(attr("count"), "gt", "2"), T),
+    (cond(attr("count"), "gt", "3"), F),
+    (cond(attr("count"), "gte", "3"), T),
+    (cond(attr("count"), "lt", "3.5"), T),
+    (cond(attr("count"), "lte", "2"), F),
     (cond("alert.description", "is_blank"), T),
     (cond("alert.source_url", "is_set"), F),
 ]
@@ -102,7 +112,8 @@ def test_each_operation(condition: Condition, expected: Truth) -> None:
         (cond(attr("service.team"), "one_of", "x"), "alert.attributes.service.team navigates into a catalog entry"),
         (cond('expressions["abc"]', "is_set"), 'expressions["abc"] is an expression'),
         (cond("alert.priority", "is_set"), "alert.priority: subject not known offline"),
-        (cond(attr("severity"), "greater_than", "1"), "operation 'greater_than' not evaluated offline"),
+        (cond(attr("severity"), "matches", "c.*"), "operation 'matches' not evaluated offline"),
+        (cond(attr("severity"), "gt", "1"), "compares numbers, and the value is not one number"),
         (
             Condition(attr("severity"), "one_of", (Binding(value=Value(reference="alert.title")),)),
             "a parameter is a reference",

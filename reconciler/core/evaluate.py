@@ -168,12 +168,15 @@ def _not(op: _Op) -> _Op:
     return lambda value, params: not op(value, params)
 
 
-# operation -> (test, how many parameters it needs: 0 none, 1 at least one)
+def _ends_with(value: str | Values, params: Values) -> bool:
+    return any(v.endswith(p) for v in _items(value) for p in params)
+
+
+# The engine's operations (the emulator's `labels.OPERATIONS`): operation -> (test, 1 when it needs a value).
 OPERATIONS: Mapping[str, tuple[_Op, int]] = {
     "one_of": (_one_of, 1),
     "contains_one_of": (_one_of, 1),
-    "not_one_of": (_not(_one_of), 1),
-    "does_not_contain_one_of": (_not(_one_of), 1),
+    "not_in": (_not(_one_of), 1),
     "is": (_is, 1),
     "is_not": (_not(_is), 1),
     "is_set": (lambda value, _p: bool(_items(value)), 0),
@@ -182,8 +185,35 @@ OPERATIONS: Mapping[str, tuple[_Op, int]] = {
     "name_contains": (_contains, 1),
     "does_not_contain": (_not(_contains), 1),
     "starts_with": (_starts_with, 1),
-    "does_not_start_with": (_not(_starts_with), 1),
+    "ends_with": (_ends_with, 1),
+    "contains_all": (lambda value, params: set(params) <= set(_items(value)), 1),
+    "contains_none": (lambda value, params: not set(params) & set(_items(value)), 1),
 }
+COMPARISONS: Mapping[str, Callable[[float, float], bool]] = {
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _compare(condition: Condition, value: str | Values, params: Values) -> Verdict:
+    """gt/gte/lt/lte on numbers; anything that is not one number against one number is unknown."""
+    items = _items(value)
+    left = _number(items[0]) if len(items) == 1 else None
+    right = _number(params[0]) if len(params) == 1 else None
+    if left is None or right is None:
+        return Verdict(Truth.UNKNOWN, f"{describe(condition)}: compares numbers, and the value is not one number")
+    if COMPARISONS[condition.operation](left, right):
+        return Verdict(Truth.TRUE)
+    return Verdict(Truth.FALSE, f"{describe(condition)} does not hold")
 
 
 def _subject_value(subject: str, alert: Alert) -> str | Values | Verdict:
@@ -225,7 +255,7 @@ def describe(condition: Condition) -> str:
 def condition_holds(condition: Condition, alert: Alert) -> Verdict:
     """One condition against one alert (false verdicts say which condition failed)."""
     known = OPERATIONS.get(condition.operation)
-    if known is None:
+    if known is None and condition.operation not in COMPARISONS:
         return Verdict(Truth.UNKNOWN, f"{describe(condition)}: operation {condition.operation!r} not evaluated offline")
     value = _subject_value(condition.subject, alert)
     if isinstance(value, Verdict):
@@ -233,6 +263,8 @@ def condition_holds(condition: Condition, alert: Alert) -> Verdict:
     params = _params(condition.params)
     if params is None:
         return Verdict(Truth.UNKNOWN, f"{describe(condition)}: a parameter is a reference, not known offline")
+    if known is None:
+        return _compare(condition, value, params)
     test, needs = known
     if needs and not params:
         return Verdict(Truth.UNKNOWN, f"{describe(condition)}: the operation needs a value and has none")

@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from reconciler.cli import main
 from reconciler.emulator import create_app, serve_in_thread
 from reconciler.emulator.alerts import AlertStore
 from reconciler.planfile import load_plan
@@ -88,6 +90,10 @@ def test_replay_reports_exactly_the_rerouted_alerts(served: tuple[str, list[dict
     saved = (workdir / "plan.json").read_text()
     assert json.loads(saved)["impact"] == impact
     load_plan(saved)
+    comment = CliRunner().invoke(main, ["comment", "--plan", str(workdir / "plan.json"), "--print"])
+    assert comment.exit_code == 0, comment.output
+    assert "### 🔀 Impact on recent alerts" in comment.stdout
+    assert f"| {expected[(('Production Warnings',), ())]} | Production Warnings | no route |" in comment.stdout
 
     text = run_cli(workdir, url, "plan", "--replay", "1d", key=READ_ONLY)
     info, dev = expected[(("Production Warnings",), ())], expected[((), ("Database Alerts",))]

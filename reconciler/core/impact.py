@@ -178,3 +178,24 @@ def impact_to_json(impact: Impact) -> dict[str, Any]:
             for r in impact.reroutes
         ],
     }
+
+
+def impact_from_json(data: Mapping[str, Any]) -> Impact:
+    """The inverse of `impact_to_json` (for a plan file the schema has already checked)."""
+    return Impact(
+        period=str(data["period"]),
+        alerts_replayed=int(data["alerts_replayed"]),
+        alerts_rerouted=int(data["alerts_rerouted"]),
+        undecided=int(data["alerts_undecided"]),
+        limit=int(data["limit"]),
+        limit_hit=bool(data["limit_hit"]),
+        reroutes=tuple(
+            Reroute(
+                before=tuple(r["before"]),
+                after=tuple(r["after"]),
+                count=int(r["count"]),
+                examples=tuple(Example(e["title"], e["source"], e["created_at"]) for e in r["examples"]),
+            )
+            for r in data["reroutes"]
+        ),
+    )

@@ -265,7 +265,7 @@ def render_plan_markdown(
         impact,
         f"{len(plan.unmanaged)} unmanaged live routes and {len(plan.warnings)} warnings: see the full plan."
         if plan.unmanaged or plan.warnings
-        else ""
+        else "",
     ]
     kept_rows = list(rows)
     while kept_rows and len(assemble(kept_rows, [], short_extras, notice_for(len(kept_rows), 0))) > budget:

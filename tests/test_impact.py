@@ -6,8 +6,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from reconciler.core.impact import Example, Impact, Reroute, alert_from_api, parse_duration, planned_routes, replay
+from reconciler.core.evaluate import evaluate
+from reconciler.core.impact import (
+    Example,
+    Impact,
+    Reroute,
+    _Router,
+    alert_from_api,
+    parse_duration,
+    planned_routes,
+    replay,
+)
 from reconciler.model import Action, Change, LiveRoute, Plan
 from reconciler.render.impact import render_impact_markdown, render_impact_text
 from reconciler.route import Binding, Condition, Route, Source, Value
@@ -135,3 +147,18 @@ def test_text_block() -> None:
     )
     quiet = Impact("1d", 1, 0, 0, 5000, False, ())
     assert render_impact_text(quiet) == "Impact: none of 1 alert of the last 1d would route differently.\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["AM", "PS", "X"]), st.sampled_from([None, "info", "warning", "critical"]))),
+    st.lists(st.tuples(st.sampled_from(["AM", "PS"]), st.lists(st.sampled_from(["info", "warning"]), max_size=2))),
+)
+def test_the_fast_router_agrees_with_evaluating_every_route(
+    alerts: list[tuple[str, str | None]], specs: list[tuple[str, list[str]]]
+) -> None:
+    routes = [route(f"R{i}", *values, source=source) for i, (source, values) in enumerate(specs)]
+    router = _Router(routes)
+    for n, (source, severity) in enumerate(alerts):
+        plain = alert_from_api(alert(severity, source=source, n=n))
+        assert router.outcome(plain) == tuple(sorted(evaluate(routes, plain).matched))

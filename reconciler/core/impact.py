@@ -104,11 +104,43 @@ def planned_routes(live: Sequence[LiveRoute], plan: Plan) -> list[Route]:
     return [*by_id.values(), *created]
 
 
-def _outcome(routes: Sequence[Route], alert: Alert) -> tuple[str, ...] | None:
-    evaluation = evaluate(routes, alert)
-    if any(r.truth is Truth.UNKNOWN for r in evaluation.results):
-        return None
-    return tuple(sorted(evaluation.matched))
+def _subjects(routes: Sequence[Route]) -> set[str]:
+    """Every subject a route's routing conditions read (sources' and the route's groups)."""
+    groups = [g for r in routes for g in (*r.groups, *(g for s in r.sources for g in s.groups))]
+    return {condition.subject for group in groups for condition in group}
+
+
+class _Router:
+    """Where alerts go under one set of routes, fast: only the routes of the alert's source are evaluated, and
+    alerts that look the same to every condition (same source and same values of every subject the conditions
+    read) share one evaluation."""
+
+    def __init__(self, routes: Sequence[Route]) -> None:
+        self.by_source: dict[str, list[Route]] = {}
+        for route in routes:
+            for source_id in dict.fromkeys(s.alert_source_id for s in route.sources):
+                self.by_source.setdefault(source_id, []).append(route)
+        self.subjects = sorted(_subjects(routes))
+        self.memo: dict[tuple[object, ...], tuple[str, ...] | None] = {}
+
+    def _key(self, alert: Alert) -> tuple[object, ...]:
+        seen: list[object] = [alert.source_id]
+        for subject in self.subjects:
+            if subject.startswith("alert.attributes."):
+                seen.append(alert.attributes.get(subject[len("alert.attributes.") :]))
+            elif subject in ("alert.title", "alert.description", "alert.source_url"):
+                seen.append(getattr(alert, subject.removeprefix("alert.")))
+            # other subjects (expressions...) are unknown whatever the alert holds
+        return tuple(seen)
+
+    def outcome(self, alert: Alert) -> tuple[str, ...] | None:
+        """The names of the routes taking `alert`, sorted; None when one of them cannot be decided offline."""
+        key = self._key(alert)
+        if key not in self.memo:
+            evaluation = evaluate(self.by_source.get(alert.source_id, []), alert)
+            undecided = any(r.truth is Truth.UNKNOWN for r in evaluation.results)
+            self.memo[key] = None if undecided else tuple(sorted(evaluation.matched))
+        return self.memo[key]
 
 
 def replay(
@@ -124,9 +156,10 @@ def replay(
     """Evaluate every alert before and after; group the ones whose routes change, largest group first."""
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Mapping[str, Any]]] = {}
     undecided = 0
+    old_router, new_router = _Router(before), _Router(after)
     for data in alerts:
         alert = alert_from_api(data)
-        old, new = _outcome(before, alert), _outcome(after, alert)
+        old, new = old_router.outcome(alert), new_router.outcome(alert)
         if old is None or new is None:
             undecided += 1
         elif old != new:

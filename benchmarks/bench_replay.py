@@ -114,20 +114,27 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    began = time.perf_counter()
     with emulator() as url, tempfile.TemporaryDirectory() as tmp:
         control = Control(url)
+        say = lambda text: print(f"[{time.perf_counter() - began:6.1f} s] {text}", file=sys.stderr, flush=True)  # noqa: E731
         seed_routes(control, args.routes)
+        say(f"seeded {args.routes} routes")
         asyncio.run(post_alerts(url, args.alerts))
+        say(f"posted {args.alerts} alerts")
         routes_dir = Path(tmp) / "routes"
         export = [sys.executable, "-m", "reconciler", "export", "--out", str(routes_dir), "--api-url", url]
         subprocess.run(export, env=_env(), check=True, stdout=subprocess.DEVNULL)
         replay = ["--replay", "7d", "--replay-limit", str(args.alerts)]
         with_replay: list[tuple[float, float]] = []
         without: list[tuple[float, float]] = []
+        say("exported the routes")
         run_plan(url, routes_dir, replay)  # warm-up (imports, the emulator's caches)
-        for _ in range(args.runs):
+        say("warm-up done")
+        for n in range(args.runs):
             with_replay.append(run_plan(url, routes_dir, replay))
             without.append(run_plan(url, routes_dir, []))
+            say(f"pair {n + 1}: {with_replay[-1][0]:.2f} s vs {without[-1][0]:.2f} s of CPU")
     cpu_a, cpu_b = [c for c, _w in with_replay], [c for c, _w in without]
     added = statistics.median(a - b for a, b in zip(cpu_a, cpu_b, strict=True))
     print(f"{args.routes} routes (+6), replay of {args.alerts} alerts, {args.runs} pairs (median [min-max])")

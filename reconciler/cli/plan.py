@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.output import now_utc, progress, refuse
 from reconciler.core.impact import DEFAULT_LIMIT, Impact, impact_to_json, parse_duration
-from reconciler.model import Catalog, Plan, SafetyLimits
+from reconciler.model import Catalog, LiveRoute, Plan, SafetyLimits
 from reconciler.planfile import dump_plan, plan_checksum, plan_to_dict, review_fingerprint
 from reconciler.render.impact import render_impact_markdown, render_impact_text
 from reconciler.render.markdown import render_plan_markdown
@@ -55,11 +56,14 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     return value
 
 
-async def replay_impact(settings: ApiSettings, plan: Plan, catalog: Catalog, period: str, limit: int) -> Impact:
+async def replay_impact(
+    settings: ApiSettings, plan: Plan, catalog: Catalog, current: list[LiveRoute], period: str, limit: int
+) -> Impact:
     with progress("Replaying recent alerts") as _on_progress:
         async with open_client(settings, read_only=True) as api:
             span = parse_duration(period)
-            return await replay_plan(api, plan, catalog, period=period, span=span, limit=limit, now=datetime.now(UTC))
+            now = datetime.now(UTC)
+            return await replay_plan(api, plan, catalog, current, period=period, span=span, limit=limit, now=now)
 
 
 async def make_plan(
@@ -71,6 +75,7 @@ async def make_plan(
     protected_from: Path | None,
     limits: SafetyLimits | None,
     read_only: bool = True,
+    on_live: Callable[[list[LiveRoute]], None] | None = None,
 ) -> tuple[Plan, Catalog]:
     with progress("Reading live routes") as on_progress:
         async with open_client(settings, read_only=read_only) as api:
@@ -82,6 +87,7 @@ async def make_plan(
                 protected_from=protected_from,
                 limits=limits,
                 on_progress=on_progress,
+                on_live=on_live,
             )
 
 
@@ -134,12 +140,20 @@ def plan_command(
     """
     settings = api_settings(api_url, emulator)
     limits = safety_limits(limits_from, max_updates, max_deletes)
+    current: list[LiveRoute] = []
     plan, catalog = run(
         make_plan(
-            settings, routes_dir, prune=prune, force=force, protected_from=protected_from, limits=limits, read_only=True
+            settings,
+            routes_dir,
+            prune=prune,
+            force=force,
+            protected_from=protected_from,
+            limits=limits,
+            read_only=True,
+            on_live=current.extend,
         )
     )
-    impact = run(replay_impact(settings, plan, catalog, replay, replay_limit)) if replay else None
+    impact = run(replay_impact(settings, plan, catalog, current, replay, replay_limit)) if replay else None
     recorded: dict[str, Any] | None = impact_to_json(impact) if impact is not None else None
     created_at = now_utc()
     if out is not None:

@@ -23,6 +23,7 @@ one derived from its body. Alerts live beside the state (alert_seed.py seeds the
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import json
 import re
@@ -120,8 +121,7 @@ def record_event(state: EmulatorState, store: AlertStore, source_id: str, event:
         alert = {"id": alert_id(store, now), "alert_source_id": source_id, "created_at": iso(now)}
         alert["alert_group_ids"] = []
         store.alerts[alert["id"]] = alert
-        store.order.append(alert["id"])
-        store.order.sort()
+        bisect.insort(store.order, alert["id"])  # ids sort by creation time; seeded ones arrive out of order
         store.by_dedup[(source_id, key)] = alert["id"]
     alert.update(
         deduplication_key=key,

@@ -45,6 +45,7 @@ async def build_plan_from_repo(
     protected_from: Path | None = None,
     limits: SafetyLimits | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_live: Callable[[list[LiveRoute]], None] | None = None,
 ) -> tuple[Plan, Catalog]:
     """Plan the changes that make incident.io match the route files in `routes_dir`.
 
@@ -69,6 +70,8 @@ async def build_plan_from_repo(
         await asyncio.gather(reading, return_exceptions=True)
         raise
     catalog, current = await reading
+    if on_live is not None:  # plan --replay evaluates alerts against these, without reading them again
+        on_live(current)
     desired = decode_routes(docs, catalog)
     version = await live.version_of(api)
     plan = build_plan(

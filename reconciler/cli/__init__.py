@@ -17,6 +17,7 @@ from reconciler.cli import (
     drift,
     emulator,
     export,
+    graph,
     incidents,
     plan,
     test,
@@ -39,6 +40,7 @@ def main() -> None:
 for _module in (
     validate,
     test,
+    graph,
     plan,
     apply,
     drift,

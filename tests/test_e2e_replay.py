@@ -37,7 +37,7 @@ def served() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     setattr(app.state.emulator.state, "_alert_store", AlertStore())  # noqa: B010 - no seeded week: only ours
     rng = random.Random(5)
     posted: list[dict[str, Any]] = []
-    with serve_in_thread(app) as url:
+    with serve_in_thread(app) as url, httpx.Client(base_url=url) as http:
         for n in range(120):
             source = rng.choice(sorted(SOURCES))
             metadata: dict[str, Any] = {}
@@ -47,9 +47,7 @@ def served() -> Iterator[tuple[str, list[dict[str, Any]]]]:
                 metadata["severity"] = rng.choice(["critical", "warning", "info"])
             event = {"title": f"alert {n}", "status": "firing", "deduplication_key": f"e2e-{n}", "metadata": metadata}
             sid = SOURCES[source]
-            response = httpx.post(
-                f"{url}/v2/alert_events/http/{sid}", params={"token": f"example-token-{sid}"}, json=event
-            )
+            response = http.post(f"/v2/alert_events/http/{sid}", params={"token": f"example-token-{sid}"}, json=event)
             assert response.status_code == 202
             posted.append({"source": source, **metadata})
         yield url, posted

@@ -24,6 +24,7 @@ incident_statuses.view  ok      incident status names
 custom_fields.view      ok      custom field names
 users.view              ok      user emails in escalation targets
 catalog_entries.view    ok      team names
+alerts.view             ok      recent alerts (plan --replay)
 incidents.view          ok      incidents get and list
 incidents.create        ok      incidents create, drift --open-incident
 incidents.edit          ok      incidents update
@@ -59,6 +60,17 @@ def test_for_incidents_probes_only_what_incidents_need(server: Served) -> None:
     paths = [r["path"] for r in server.emu.request_log]
     assert paths[0] == "/v1/severities"  # the key is proved first
     assert "/v2/alert_routes" not in paths
+
+
+def test_for_replay_probes_plan_and_alerts(server: Served) -> None:
+    result = invoke(server, ["check", "--for", "replay"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[-2:] == [
+        "alerts.view            ok      recent alerts (plan --replay)",
+        "The API key has every scope `reconciler plan --replay` needs.",
+    ]
+    assert [line.split()[0] for line in lines[1:-1]] == [p.scope for p in PROBES if p.used_by & {"plan", "replay"}]
 
 
 def test_no_key(server: Served) -> None:

@@ -340,6 +340,67 @@ async def _lookups(rec: Recorder) -> None:
     await rec.call("GET", "/v1/identity", "/v1/identity", 401, headers={"Authorization": "Basic eDp5"})
 
 
+ALERT_SOURCE = "01JQ3ZSRC00000000000000001"  # Alertmanager (Production)
+SEVERITY = "01JQ3ZATTRSEV0000000000001"
+
+
+async def _alerts(rec: Recorder) -> None:
+    """Alert events in through the spec's HTTP endpoint (source token auth), alerts out through list and show."""
+    events = "/v2/alert_events/http/{alert_source_config_id}"
+    path = f"/v2/alert_events/http/{ALERT_SOURCE}"
+    token = {"token": f"example-token-{ALERT_SOURCE}"}
+    event = {
+        "title": "HighErrorRate",
+        "status": "firing",
+        "deduplication_key": "conf-1",
+        "metadata": {"severity": "info"},
+    }
+    accepted = await rec.call("POST", events, path, 202, headers=None, body=event, params=token)
+    assert accepted == {"deduplication_key": "conf-1", "message": "Event accepted for processing", "status": "success"}
+    bearer = {"Authorization": f"Bearer example-token-{ALERT_SOURCE}"}
+    resolved = event | {"status": "resolved", "description": "fixed", "source_url": "https://example.com/a/1"}
+    await rec.call("POST", events, path, 202, headers=bearer, body=resolved)
+    await rec.call("POST", events, path, 202, headers=bearer, body={"title": "No key", "status": "firing"})
+    await rec.call("POST", events, path, 401, headers=None, body=event, params={"token": "wrong"})
+    await rec.call("POST", events, "/v2/alert_events/http/01NOPE", 404, headers=None, body=event, params=token)
+    await rec.call("POST", events, path, 422, headers=None, body={"title": "x", "status": "open"}, params=token)
+    await rec.call("POST", events, path, 422, headers=None, raw=b"[1]", params=token)
+    alerts, one = "/v2/alerts", "/v2/alerts/{id}"
+    found = await rec.call("GET", alerts, alerts, 200, params={"page_size": 5, "deduplication_key[is]": "conf-1"})
+    assert [(a["status"], a["description"]) for a in found["alerts"]] == [("resolved", "fixed")]  # deduplicated
+    alert = found["alerts"][0]
+    assert [e["value"]["literal"] for e in alert["attributes"]] == ["info"]
+    assert (await rec.call("GET", one, f"/v2/alerts/{alert['id']}", 200))["alert"] == alert
+    await rec.call("GET", one, "/v2/alerts/01NOPE", 404)
+    page = await rec.call("GET", alerts, alerts, 200, params={"page_size": 50})
+    assert len(page["alerts"]) == 50 and page["pagination_meta"]["after"] == page["alerts"][-1]["id"]
+    rest = await rec.call(
+        "GET", alerts, alerts, 200, params={"page_size": 50, "after": page["pagination_meta"]["after"]}
+    )
+    assert rest["alerts"][0]["created_at"] <= page["alerts"][-1]["created_at"]  # newest first, no overlap
+    assert not {a["id"] for a in rest["alerts"]} & {a["id"] for a in page["alerts"]}
+    filters: list[dict[str, Any]] = [
+        {"created_at[gte]": "2000-01-01", "created_at[lte]": "2999-01-01T00:00:00Z"},
+        {"created_at[date_range]": "2000-01-01~2999-01-01"},
+        {"alert_source[one_of]": ALERT_SOURCE, "status[not_in]": "firing"},
+        {"status[one_of]": "firing", "alert_source[not_in]": ALERT_SOURCE},
+        {f"attributes[{SEVERITY}][one_of]": "info"},
+        {f"attributes[{SEVERITY}][is_blank]": "true", "alert_group_id[one_of]": "01NOGROUP"},
+        {"has_notes[is]": "false", "include_maintenance_window[is]": "true"},
+    ]
+    for query in filters:
+        await rec.call("GET", alerts, alerts, 200, params={"page_size": 10} | query)
+    for bad in (
+        {"created_at[gt]": "2000-01-01"},
+        {"created_at[gte]": "yesterday"},
+        {"attributes[01NOPE][one_of]": "x"},
+    ):
+        await rec.call("GET", alerts, alerts, 422, params={"page_size": 10} | bad)
+    await rec.call("GET", alerts, alerts, 422, params={"page_size": 51})
+    await rec.call("GET", alerts, alerts, 200, headers=READONLY, params={"page_size": 1})
+    await rec.call("GET", alerts, alerts, 401, headers=None)
+
+
 def test_every_endpoint_conforms_to_the_spec(schemas: SpecSchemas) -> None:
     asyncio.run(_conformance(schemas))
 
@@ -352,6 +413,7 @@ async def _conformance(schemas: SpecSchemas) -> None:
         await _writes(rec)
         await _writes_v3(rec)
         await _lookups(rec)
+        await _alerts(rec)
     # Rate limiting needs an emptied bucket: a second emulator whose keys start with no tokens.
     async with in_process(settings=EmulatorSettings(rate_limit_initial_tokens=0)) as (client, _app):
         limited = Recorder(client, schemas)

@@ -243,3 +243,56 @@ def test_alert_routes_operations_conform(openapi_spec: dict[str, Any], served: t
     assert 201 in statuses[f"POST {base}"] and 200 in statuses[f"PUT {base}/{{id}}"], statuses
     assert {200, 404} <= statuses[f"GET {base}/{{id}}"] and 200 in statuses[f"GET {base}"], statuses
     print(statuses)
+
+
+ALERT_EXAMPLES = {
+    "GET /v2/alerts": 30,
+    "GET /v2/alerts/{id}": 15,
+    "POST /v2/alert_events/http/{alert_source_config_id}": 30,
+}
+
+
+def _steer_alerts(case: Any, app: Any, rng: random.Random) -> None:
+    """Mostly existing alert ids and sources, and the source's token, so the success paths are reached too."""
+    from reconciler.emulator.alerts import alert_store
+
+    path = case.path_parameters or {}
+    if "id" in path and rng.random() < 0.7:
+        store = alert_store(app.state.emulator.state)
+        path["id"] = store.order[rng.randrange(len(store.order))]
+    if "alert_source_config_id" in path:
+        if rng.random() < 0.8:
+            path["alert_source_config_id"] = SOURCE
+        case.query = {"token": f"example-token-{SOURCE}"} if rng.random() < 0.9 else {"token": "wrong"}
+        case.headers = {}
+
+
+def test_alert_operations_conform(openapi_spec: dict[str, Any], served: tuple[str, Any]) -> None:
+    url, app = served
+    regex = r"^/v2/alerts$|^/v2/alerts/\{id\}$|^/v2/alert_events/http/"
+    schema = schemathesis.openapi.from_dict(bounded_payloads(openapi_spec)).include(path_regex=regex)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert sorted(op.label for op in operations) == sorted(ALERT_EXAMPLES)
+    checks = [
+        not_a_server_error,
+        response_schema_conformance,
+        content_type_conformance,
+        response_headers_conformance,
+        documented_or_enveloped_status,
+    ]
+    statuses: dict[str, set[int]] = {}
+    rng = random.Random(11)
+    for operation in operations:
+
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+        @fuzz_settings(ALERT_EXAMPLES[operation.label])
+        def run(case: Any) -> None:
+            _steer_alerts(case, app, rng)
+            headers = {} if "alert_events" in case.operation.path else ADMIN
+            response = case.call_and_validate(base_url=url, headers=headers, checks=checks)
+            statuses.setdefault(case.operation.label, set()).add(response.status_code)
+
+        run()
+    assert 202 in statuses["POST /v2/alert_events/http/{alert_source_config_id}"], statuses
+    assert {200, 404} <= statuses["GET /v2/alerts/{id}"] and 200 in statuses["GET /v2/alerts"], statuses
+    print(statuses)

@@ -138,7 +138,7 @@ def test_round_trip_gives_an_equal_plan_with_the_same_seal_and_review() -> None:
 
 def test_the_document_has_exactly_the_documented_keys() -> None:
     doc = document()
-    optional = {"targets"}  # written only on a targeted plan
+    optional = {"targets", "impact"}  # written only on a targeted plan, and with plan --replay
     assert sorted(doc) == sorted(plan_schema()["required"]) == sorted(set(plan_schema()["properties"]) - optional)
     assert doc["format_version"] == 3 and doc["api_version"] == "v2" and doc["refused"] is True
     assert doc["summary"] == "1 to create, 1 to update, 2 to delete"

@@ -18,6 +18,8 @@ from reconciler.cli.common import ReconcilerGroup
 # name: (module, function): imported when the command runs
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "validate"),
+    "test": ("test", "test"),
+    "graph": ("graph", "graph"),
     "plan": ("plan", "plan_command"),
     "apply": ("apply", "apply_command"),
     "drift": ("drift", "drift"),
@@ -33,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # The one-line help `reconciler --help` lists, without importing every command (checked against each command).
 SHORT_HELP: dict[str, str] = {
     "validate": "Check route files offline: YAML safety, the schema, and the channel map.",
+    "test": "Run route tests offline: where does each sample alert go?",
+    "graph": "Print the routing as a map: alert sources → routes (labelled with their...",
     "plan": "Show the changes that would make incident.io match the route files (reads only).",
     "apply": "Apply PLAN_FILE (saved by `plan --out`) at most once, or plan from the route...",
     "drift": "Report how live alert routes differ from the route files, without changing...",

@@ -38,6 +38,8 @@ def render_rows(rows: Sequence[Row]) -> str:
 
 
 def _who(purpose: Purpose | None) -> str:
+    if purpose == "replay":
+        return "`reconciler plan --replay`"
     return f"`reconciler {purpose}`" if purpose else "reconciler"
 
 

@@ -14,8 +14,10 @@ import click
 from reconciler.api.github import find_marked_comment, upsert_comment
 from reconciler.cli.common import EXIT_ERROR, fail, handle_errors, run
 from reconciler.cli.github_env import actions_context, default_author, default_pr, default_repo, github_client
+from reconciler.core.impact import impact_from_json
 from reconciler.errors import ConfigError
 from reconciler.planfile import MAX_PLAN_BYTES, load_plan, review_fingerprint
+from reconciler.render.impact import render_impact_markdown
 from reconciler.render.markdown import (
     GITHUB_LIMIT,
     PLAN_MARKER,
@@ -116,8 +118,13 @@ def comment(
         raise ConfigError("pass exactly one of --body-file FILE (or - for stdin) and --plan plan.json")
     if plan_file is not None:
         saved = load_plan(plan_file.read(MAX_PLAN_BYTES + 1), source=plan_file.name)
+        impact = render_impact_markdown(impact_from_json(saved.impact)) if saved.impact is not None else ""
         text = render_plan_markdown(
-            saved.plan, review=review_fingerprint(saved.plan), checksum=saved.checksum, context=actions_context()
+            saved.plan,
+            review=review_fingerprint(saved.plan),
+            checksum=saved.checksum,
+            context=actions_context(),
+            impact=impact,
         )
     else:
         assert body_file is not None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,21 +26,46 @@ from reconciler.cli.common import (
     target_option,
 )
 from reconciler.cli.output import note_targets, now_utc, progress, refuse
+from reconciler.core.impact import DEFAULT_LIMIT, Impact, impact_to_json, parse_duration
 from reconciler.core.target import targets_from
-from reconciler.model import Catalog, Plan, SafetyLimits
-from reconciler.planfile import dump_plan, plan_checksum, review_fingerprint
+from reconciler.model import Catalog, LiveRoute, Plan, SafetyLimits
+from reconciler.planfile import dump_plan, plan_checksum, plan_to_dict, review_fingerprint
+from reconciler.render.impact import render_impact_markdown, render_impact_text
 from reconciler.render.markdown import render_plan_markdown
-from reconciler.render.text import render_plan_json, render_plan_text
+from reconciler.render.text import render_plan_text
 from reconciler.run.pipeline import build_plan_from_repo
+from reconciler.run.replay import replay_plan
 
 
-def render(plan: Plan, fmt: str, settings: ApiSettings, created_at: str) -> str:
-    """The plan in the chosen format."""
+def render(plan: Plan, fmt: str, settings: ApiSettings, created_at: str, impact: Impact | None = None) -> str:
+    """The plan in the chosen format (with the impact replay's section when there is one)."""
     if fmt == "json":
-        return render_plan_json(plan, api_url=settings.api_url, created_at=created_at)
+        recorded = impact_to_json(impact) if impact is not None else None
+        return dump_plan(plan, api_url=settings.api_url, created_at=created_at, impact=recorded)
     if fmt == "markdown":
-        return render_plan_markdown(plan, review=review_fingerprint(plan))
-    return render_plan_text(plan)
+        section = render_impact_markdown(impact) if impact is not None else ""
+        return render_plan_markdown(plan, review=review_fingerprint(plan), impact=section)
+    text = render_plan_text(plan)
+    return text + ("\n" + render_impact_text(impact) if impact is not None else "")
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+async def replay_impact(
+    settings: ApiSettings, plan: Plan, catalog: Catalog, current: list[LiveRoute], period: str, limit: int
+) -> Impact:
+    with progress("Replaying recent alerts") as _on_progress:
+        async with open_client(settings, read_only=True) as api:
+            span = parse_duration(period)
+            now = datetime.now(UTC)
+            return await replay_plan(api, plan, catalog, current, period=period, span=span, limit=limit, now=now)
 
 
 async def make_plan(
@@ -50,6 +78,7 @@ async def make_plan(
     limits: SafetyLimits | None,
     read_only: bool = True,
     target: tuple[str, ...] = (),
+    on_live: Callable[[list[LiveRoute]], None] | None = None,
 ) -> tuple[Plan, Catalog]:
     with progress("Reading live routes") as on_progress:
         async with open_client(settings, read_only=read_only) as api:
@@ -62,6 +91,7 @@ async def make_plan(
                 limits=limits,
                 on_progress=on_progress,
                 targets=targets_from(target),
+                on_live=on_live,
             )
 
 
@@ -75,6 +105,19 @@ async def make_plan(
 @format_option(REPORT_FORMATS, help="How to print the plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
 @target_option
+@click.option(
+    "--replay",
+    metavar="DURATION",
+    callback=_duration,
+    help="Replay the alerts of this period (7d, 24h, 90m, 2w) against live and planned routes; show those rerouted.",
+)
+@click.option(
+    "--replay-limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="Replay at most this many alerts (the newest); the output says when the limit was hit.",
+)
 @plan_options
 @api_options
 @handle_errors
@@ -84,6 +127,8 @@ def plan_command(
     fmt: str,
     detailed_exitcode: bool,
     target: tuple[str, ...],
+    replay: str | None,
+    replay_limit: int,
     prune: bool,
     force: bool,
     protected_from: Path | None,
@@ -101,7 +146,8 @@ def plan_command(
     """
     settings = api_settings(api_url, emulator)
     limits = safety_limits(limits_from, max_updates, max_deletes)
-    plan, _catalog = run(
+    current: list[LiveRoute] = []
+    plan, catalog = run(
         make_plan(
             settings,
             routes_dir,
@@ -111,15 +157,18 @@ def plan_command(
             limits=limits,
             read_only=True,
             target=target,
+            on_live=current.extend,
         )
     )
     note_targets(plan)
+    impact = run(replay_impact(settings, plan, catalog, current, replay, replay_limit)) if replay else None
+    recorded: dict[str, Any] | None = impact_to_json(impact) if impact is not None else None
     created_at = now_utc()
     if out is not None:
-        out.write_text(dump_plan(plan, api_url=settings.api_url, created_at=created_at), encoding="utf-8")
-    click.echo(render(plan, fmt, settings, created_at), nl=False)
+        out.write_text(dump_plan(plan, api_url=settings.api_url, created_at=created_at, impact=recorded), "utf-8")
+    click.echo(render(plan, fmt, settings, created_at, impact), nl=False)
     if out is not None and fmt != "json":
-        checksum = plan_checksum(plan, api_url=settings.api_url, created_at=created_at)
+        checksum = plan_checksum(plan_to_dict(plan, api_url=settings.api_url, created_at=created_at, impact=recorded))
         click.echo(f"Saved the plan to {out} (checksum {checksum}).")
     if plan.refused:
         return refuse(plan)

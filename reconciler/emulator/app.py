@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from reconciler.emulator import control, incidents, lookups_api, routes_api
+from reconciler.emulator import alerts, control, incidents, lookups_api, routes_api
 from reconciler.emulator.body import capped, declared_too_large, too_large
 from reconciler.emulator.errors import ErrorDetail, WireError, error_response
 from reconciler.emulator.runtime import DROP_SCOPE_KEY, Emulator, Handler
@@ -124,9 +124,10 @@ def create_app(state: EmulatorState | None = None, *, settings: EmulatorSettings
         *routes_api.ENDPOINTS,
         *lookups_api.ENDPOINTS,
         *incidents.ENDPOINTS,
+        *alerts.ENDPOINTS,
     ):
         paths.setdefault(path, {})[method] = _endpoint(scope_name, write, handler)
-    for route in (*control.ROUTES, *incidents.ROUTES):
+    for route in (*control.ROUTES, *incidents.ROUTES, *alerts.ROUTES):
         for method in route.methods or ():
             if method != "HEAD":  # starlette adds HEAD to every GET route
                 paths.setdefault(route.path, {})[method] = route.endpoint

@@ -22,6 +22,7 @@ CATALOG_ENTRIES_VIEW = "catalog_entries.view"  # GET /v3/teams
 INCIDENT_ROLES_VIEW = "incident_roles.view"
 INCIDENTS_VIEW = "incidents.view"
 INCIDENTS_CREATE = "incidents.create"
+ALERTS_VIEW = "alerts.view"  # GET /v2/alerts, GET /v2/alerts/{id}
 INCIDENTS_EDIT = "incidents.edit"  # assumption: the spec gives `Incidents V2#Edit` no x-rbac-scopes
 
 ALL_SCOPES: tuple[str, ...] = (
@@ -42,6 +43,7 @@ ALL_SCOPES: tuple[str, ...] = (
     INCIDENTS_VIEW,
     INCIDENTS_CREATE,
     INCIDENTS_EDIT,
+    ALERTS_VIEW,
 )
 READ_SCOPES: tuple[str, ...] = tuple(s for s in ALL_SCOPES if s.endswith((".view", ".read")))
 WRITE_SCOPES: tuple[str, ...] = tuple(s for s in ALL_SCOPES if s not in READ_SCOPES)

@@ -21,7 +21,7 @@ from reconciler.files.plaintext import first_unfit
 from reconciler.files.rules import route_rules
 from reconciler.templates.documents import TemplateError, template_to_doc
 
-__all__ = ["make_validator", "validate_docs"]
+__all__ = ["make_validator", "schema_problems", "validate_docs"]
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -155,6 +155,14 @@ def _problems(doc: RouteDoc, error: ValidationError) -> Iterator[Problem]:
             message = f"{_or_list(keys, 'and')} cannot be used together: use one"
             where = doc.key_location((*path, keys[-1]))
     yield Problem(where, json_path(path), message)
+
+
+def schema_problems(doc: RouteDoc, schema: Mapping[str, Any]) -> list[Problem]:
+    """Every schema problem of one document with positions (a route file, a route-test file), worded as above."""
+    found: set[Problem] = set()
+    for error in make_validator(schema).iter_errors(doc.data):
+        found.update(_problems(doc, error))
+    return sorted(found)
 
 
 def _walk(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:

@@ -36,6 +36,7 @@ class PlanFile:
     review: str
     api_url: str
     created_at: str
+    impact: dict[str, Any] | None = None  # plan --replay: the impact replay, as `core.impact.impact_to_json` wrote it
 
 
 def load_plan(data: bytes | str, *, source: str = "plan.json") -> PlanFile:
@@ -65,6 +66,7 @@ def _load(data: bytes | str, source: str) -> PlanFile:
         review=document["review"],
         api_url=document["api_url"],
         created_at=document["created_at"],
+        impact=document.get("impact"),
     )
 
 

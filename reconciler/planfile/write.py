@@ -61,7 +61,9 @@ def plan_checksum(
     return sha256_hex({key: value for key, value in doc_or_plan.items() if key != "checksum"})
 
 
-def plan_to_dict(plan: Plan, *, api_url: str, created_at: str) -> dict[str, Any]:
+def plan_to_dict(
+    plan: Plan, *, api_url: str, created_at: str, impact: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The plan as the JSON document `plan --out` writes and `plan --format json` prints (plan.schema.json).
 
     `api_url` (reduced to scheme://host[:port]) and `created_at` (UTC, `YYYY-MM-DDTHH:MM:SSZ`) are required: a plan
@@ -103,13 +105,15 @@ def plan_to_dict(plan: Plan, *, api_url: str, created_at: str) -> dict[str, Any]
             "ids": list(plan.targets.ids),
             "unread": plan.targets.unread,
         }
+    if impact is not None:  # plan --replay: recorded under the seal like everything else
+        document["impact"] = dict(impact)
     document["checksum"] = plan_checksum(document)
     return document
 
 
-def dump_plan(plan: Plan, *, api_url: str, created_at: str) -> str:
+def dump_plan(plan: Plan, *, api_url: str, created_at: str, impact: Mapping[str, Any] | None = None) -> str:
     """The plan file's text: sorted keys, indented, UTF-8 characters as they are, ending with a newline."""
-    data = plan_to_dict(plan, api_url=api_url, created_at=created_at)
+    data = plan_to_dict(plan, api_url=api_url, created_at=created_at, impact=impact)
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

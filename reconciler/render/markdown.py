@@ -202,6 +202,7 @@ def render_plan_markdown(
     checksum: str = "",
     context: CommentContext | None = None,
     budget: int = DEFAULT_BUDGET,
+    impact: str = "",
 ) -> str:
     """The PR comment for `plan`; never longer than `budget` (at most GitHub's 65,536) characters.
 
@@ -249,7 +250,7 @@ def render_plan_markdown(
         parts.append(footer)
         return "\n\n".join(parts) + "\n"
 
-    full = assemble(rows, details, [unmanaged, warnings], "")
+    full = assemble(rows, details, [impact, unmanaged, warnings], "")  # impact: render/impact.py's section
     if len(full) <= budget:
         return full
 
@@ -261,9 +262,10 @@ def render_plan_markdown(
         )
 
     short_extras = [
+        impact,
         f"{len(plan.unmanaged)} unmanaged live routes and {len(plan.warnings)} warnings: see the full plan."
         if plan.unmanaged or plan.warnings
-        else ""
+        else "",
     ]
     kept_rows = list(rows)
     while kept_rows and len(assemble(kept_rows, [], short_extras, notice_for(len(kept_rows), 0))) > budget:

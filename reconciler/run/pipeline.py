@@ -49,6 +49,7 @@ async def build_plan_from_repo(
     limits: SafetyLimits | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     targets: Targets | None = None,
+    on_live: Callable[[list[LiveRoute]], None] | None = None,
 ) -> tuple[Plan, Catalog]:
     """Plan the changes that make incident.io match the route files in `routes_dir`.
 
@@ -87,6 +88,8 @@ async def build_plan_from_repo(
         # Left out of the plan: skipped in the list and not read since, or read but managed by an untargeted file.
         unread = selector.skipped - len(renamed) + (read_before + len(renamed) - len(current))
         docs = chosen
+    if on_live is not None:  # plan --replay evaluates alerts against these, without reading them again
+        on_live(current)
     desired = decode_routes(docs, catalog)
     version = await live.version_of(api)
     plan = build_plan(

@@ -25,8 +25,8 @@ from reconciler.api.errors import (
     ValidationFailed,
 )
 
-Purpose = Literal["plan", "apply", "incidents"]
-PURPOSES: tuple[Purpose, ...] = ("plan", "apply", "incidents")
+Purpose = Literal["plan", "apply", "incidents", "replay"]
+PURPOSES: tuple[Purpose, ...] = ("plan", "apply", "incidents", "replay")  # replay: `plan --replay`, plan's and more
 State = Literal["ok", "missing", "failed"]
 ProbeKind = Literal["read", "invalid-write"]
 ROUTES_TOOL: frozenset[Purpose] = frozenset({"plan", "apply"})
@@ -64,6 +64,8 @@ PROBES: tuple[Probe, ...] = (
     Probe("custom_fields.view", "custom field names", ROUTES_TOOL, path="/v2/custom_fields"),
     Probe("users.view", "user emails in escalation targets", ROUTES_TOOL, path="/v2/users", params={"page_size": 1}),
     Probe("catalog_entries.view", "team names", ROUTES_TOOL, path="/v3/teams", params={"page_size": 1}),
+    Probe("alerts.view", "recent alerts (plan --replay)", frozenset({"replay"}), path="/v2/alerts",
+          params={"page_size": 1}),
     Probe("incidents.view", "incidents get and list", frozenset({"incidents"}), path="/v2/incidents",
           params={"page_size": 1}),
     Probe("incidents.create", "incidents create, drift --open-incident", frozenset({"incidents"}), method="POST",
@@ -96,7 +98,8 @@ class Row:
 
 def probes_for(purpose: Purpose | None) -> list[Probe]:
     """The probes a purpose needs, in table order; None means everything the tool uses."""
-    return [p for p in PROBES if purpose is None or purpose in p.used_by]
+    wanted = {purpose, "plan"} if purpose == "replay" else {purpose}  # a replay is a plan that also reads alerts
+    return [p for p in PROBES if purpose is None or wanted & p.used_by]
 
 
 def interpret(probe: Probe, error: ApiError | None) -> Row:

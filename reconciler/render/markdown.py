@@ -21,6 +21,7 @@ from reconciler.core.drift import DriftKind, DriftReport
 from reconciler.files.plaintext import kind_of
 from reconciler.model import Action, Change, Plan
 from reconciler.render.diff import change_diff, docs_diff, fence_for
+from reconciler.render.private import change_is_private, docs_are_private, hidden_diff
 
 GITHUB_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000
@@ -138,11 +139,20 @@ def _row(change: Change) -> str:
 def _details(change: Change) -> str:
     ident = f" · id <code>{escape(change.route_id, limit=40)}</code>" if change.route_id else ""
     source = f" · <code>{escape(change.source, limit=120)}</code>" if change.source else ""
+    summary = f"{_ICONS[change.action]} <b>{escape(change.name)}</b>{ident}{source} · {_versions(change)}"
+    if change_is_private(change):  # never its values or templates on GitHub (render/private.py)
+        hidden = hidden_diff(change.action, (f.path for f in change.fields))
+        return _hidden_block(summary, hidden)
     lines = change_diff(change)
     fence = fence_for(lines)
-    summary = f"{_ICONS[change.action]} <b>{escape(change.name)}</b>{ident}{source} · {_versions(change)}"
     body = "\n".join(lines)
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>"
+
+
+def _hidden_block(summary: str, lines: list[str]) -> str:
+    """A folded block of plain paragraphs (a private route's note and field names) instead of a diff."""
+    body = "\n\n".join(escape(line, limit=2_000) for line in lines)
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
 def _banner(plan: Plan) -> str:
@@ -301,7 +311,11 @@ def render_drift_markdown(report: DriftReport, *, budget: int = DEFAULT_BUDGET) 
         rows.append(f"| {icons[entry.kind]} | {escape(entry.name)} | {entry.kind.describe} | {fields} |")
         # Drift reads as git → live: what the dashboard changed.
         diff = docs_diff(entry.git_doc, entry.live_doc) if entry.git_doc is not None else []
-        if diff:
+        if diff and docs_are_private(entry.git_doc, entry.live_doc):  # never its values on GitHub
+            blocks.append(
+                _hidden_block(f"{icons[entry.kind]} <b>{escape(entry.name)}</b>", hidden_diff(None, entry.fields))
+            )
+        elif diff:
             fence = fence_for(diff)
             blocks.append(
                 f"<details><summary>{icons[entry.kind]} <b>{escape(entry.name)}</b></summary>\n\n"

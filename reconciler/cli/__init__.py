@@ -19,6 +19,7 @@ from reconciler.cli import (
     export,
     incidents,
     plan,
+    style,
     validate,
 )
 from reconciler.cli.common import ReconcilerGroup
@@ -26,13 +27,15 @@ from reconciler.cli.common import ReconcilerGroup
 
 @click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="reconciler")
-def main() -> None:
+@click.option("--no-color", is_flag=True, help="No colour, even at a terminal (as does NO_COLOR=1 in the environment).")
+def main(no_color: bool) -> None:
     """GitOps for incident.io alert routes.
 
     Keep every alert route as a YAML file in git, review a plan, apply exactly what was reviewed.
     The API key is read from INCIDENT_IO_API_KEY; add --emulator to any API command to run it
     against a built-in emulator of incident.io holding an example organisation.
     """
+    style.set_no_color(no_color)
 
 
 for _module in (

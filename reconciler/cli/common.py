@@ -20,6 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from reconciler.api.credentials import credential_problem, secret_forms
+from reconciler.cli import style
 from reconciler.errors import ConfigError, InputError, Problem, ReconcilerError
 from reconciler.model import SafetyLimits
 
@@ -264,8 +265,8 @@ def problem_count(problems: Sequence[Problem]) -> str:
 
 
 def fail(message: str) -> None:
-    """Print an error message to stderr (redacted)."""
-    click.echo(redact(message), err=True)
+    """Print an error message to stderr (redacted; red at a terminal)."""
+    style.echo(redact(message), err=True)
 
 
 def handle_errors(func: Callable[P, int | None]) -> Callable[P, None]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import click
 
+from reconciler.cli import style
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, fail
 from reconciler.core.outcome import ApplyReport
 from reconciler.model import Plan
@@ -35,7 +36,7 @@ def progress(label: str) -> Iterator[Progress | None]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, no_color=not style.use_color(sys.stderr)),
         transient=True,
     ) as bar:
         task = bar.add_task(label, total=None)

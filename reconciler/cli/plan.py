@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli import style
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
@@ -103,7 +104,7 @@ def plan_command(
     created_at = now_utc()
     if out is not None:
         out.write_text(dump_plan(plan, api_url=settings.api_url, created_at=created_at), encoding="utf-8")
-    click.echo(render(plan, fmt, settings, created_at), nl=False)
+    style.echo(render(plan, fmt, settings, created_at), nl=False, plan=fmt == "text")
     if out is not None and fmt != "json":
         checksum = plan_checksum(plan, api_url=settings.api_url, created_at=created_at)
         click.echo(f"Saved the plan to {out} (checksum {checksum}).")

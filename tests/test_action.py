@@ -120,3 +120,25 @@ def test_the_action_installs_from_its_checkout_and_plans(tmp_path: Path) -> None
         check=True,
     )
     assert where.stdout.startswith(str(Path(env["RUNNER_TEMP"]) / "reconciler-venv")), where.stdout
+
+
+def test_the_readme_workflows_are_short_and_lint_clean(tmp_path: Path) -> None:
+    from tests.conftest import find_tool
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### In ten lines") : readme.index("### The full workflows")]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert len(blocks) == 2
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for i, block in enumerate(blocks):
+        assert len(block.strip().splitlines()) <= 12
+        assert "uses: acme/reconciler@<commit SHA>" in block
+        (folder / f"w{i}.yml").write_text(block.replace("<commit SHA>", "0" * 40), encoding="utf-8")
+    lint = subprocess.run([find_tool("actionlint")], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (lint.returncode, lint.stdout) == (0, ""), lint.stderr
+    audit = subprocess.run(
+        [find_tool("zizmor"), "--offline", "--no-progress", str(folder)], capture_output=True, text=True, timeout=120
+    )
+    assert audit.returncode == 0 and "No findings to report" in audit.stdout, audit.stdout + audit.stderr

@@ -91,3 +91,13 @@ def test_plan_uses_the_file_and_a_flag_overrides_it(work: Path) -> None:
     shutil.copytree(REPO / "routes", work / "routes")
     code, out, _ = _run("plan", "--emulator", "--routes", "routes")
     assert out.startswith("~ update Production Warnings  (routes/production-warnings.yaml; live version 4)\n")
+
+
+def test_the_readme_example_runs_as_written(work: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("$ cat reconciler.toml\n") :]
+    block = block[: block.index("```")]
+    _cat, rest = block.split("\n", 1)
+    content, expected = rest.split("$ reconciler config\n", 1)
+    (work / "reconciler.toml").write_text(content, encoding="utf-8")
+    assert _run("config") == (0, expected, "")

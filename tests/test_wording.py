@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from reconciler.api.core import _messages
 from reconciler.cli import main
+from reconciler.core.outcome import ApplyReport, Outcome, RouteOutcome
 from reconciler.core.plan import build_plan, natural_key
-from reconciler.model import Catalog, LiveRoute
+from reconciler.model import Action, Catalog, LiveRoute
 from reconciler.route import Route
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,3 +61,12 @@ def test_repeated_api_error_messages_name_their_fields_once_each() -> None:
     assert _messages(errors) == ["name: must be a string", "summary: must be a string"]
     assert _messages([{"message": "must be a string", "source": {"field": "name"}}]) == ["must be a string"]
     assert _messages([{"message": "gone"}, {"message": "gone"}]) == ["gone"]
+
+
+def test_apply_counts_one_write_in_the_singular() -> None:
+    one = ApplyReport(outcomes=(RouteOutcome(Action.UPDATE, "A", "R1", Outcome.UPDATED, writes=1),))
+    assert (
+        one.summary == "Applied: 0 created, 1 updated, 0 deleted, 0 already applied, 0 conflicts, 0 failed (1 write)."
+    )
+    two = ApplyReport(outcomes=(RouteOutcome(Action.CREATE, "B", None, Outcome.CHANGED_SINCE_PLAN, writes=2),))
+    assert two.summary.endswith("0 already applied, 1 conflict, 0 failed (2 writes).")

@@ -30,12 +30,13 @@ def progress(label: str) -> Iterator[Progress | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TimeRemainingColumn(),  # an ETA once the total is known
         console=Console(stderr=True, no_color=not style.use_color(sys.stderr)),
         transient=True,
     ) as bar:

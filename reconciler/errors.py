@@ -81,6 +81,8 @@ class Problem:
     severity: str = field(default="error", compare=False)
 
     def __str__(self) -> str:
+        if not self.path:  # a problem with a file or folder itself, not a field in it
+            return f"{self.location}: {self.message}"
         return f"{self.location}: {self.path}: {self.message}"
 
 

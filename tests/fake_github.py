@@ -28,6 +28,8 @@ class FakeGitHub:
     commit_pulls: dict[str, list[int]] = field(default_factory=dict)  # sha -> PR numbers
     requests: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
+    # Answers served before any real one, first to last: (status, headers, message), e.g. a secondary rate limit.
+    faults: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
 
     def reset(self) -> None:
         """Back to an empty GitHub (one server can then serve many tests)."""
@@ -99,6 +101,9 @@ def create_app(fake: FakeGitHub) -> Starlette:
 
     def guard(request: Request) -> Response | None:
         fake.requests.append((request.method, request.url.path))
+        if fake.faults:
+            status, headers, message = fake.faults.pop(0)
+            return JSONResponse({"message": message}, status_code=status, headers=headers)
         if login(request) is None:
             return JSONResponse({"message": "Bad credentials"}, status_code=401)
         return None

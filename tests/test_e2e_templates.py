@@ -150,6 +150,6 @@ def test_an_invalid_template_is_a_located_error_and_nothing_is_written(served: t
             1,
             "",
             f"{ROUTE_FILE}:26:9: $.incident_template.name: unknown_filter: 'upper' at character 18 is not a filter "
-            "(filters: truncate: N, omit_if_unset)\n1 problem found.\n",
+            "(filters: truncate: N, omit_if_unset)\n1 problem in 1 file.\n",
         )
     assert len(app.state.emulator.write_log) == writes

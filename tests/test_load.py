@@ -137,7 +137,7 @@ def test_load_routes_reports_every_file_at_once(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(InputError) as caught:
         load_routes([Path("r"), Path("nope")])
     assert [str(p) for p in caught.value.problems] == [
-        "nope: $: no such file or directory",
+        "nope: no such file or directory",
         "r/b.yaml:1:7: $.name: route name 'A' is also declared in r/a.yaml:1:7",
         "r/b.yaml:2:5: $.id: route id '01JQ3ZK8W9PRD4LERTS0000001' is also declared in r/a.yaml:2:5",
         "r/c.yaml:1:1: $: expected a mapping of route fields, got a list",

@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+ACTION = REPO / "action.yml"
 ALLOWED_IN_WRITE_JOB = {"actions/checkout", "actions/setup-python"}
 
 
@@ -48,6 +49,8 @@ def test_security_rules(path: Path) -> None:
     for line in text.splitlines():
         if "uses:" in line:
             ref, _, comment = line.split("uses:", 1)[1].partition("#")
+            if ref.strip() == "./":  # this repository's own action (action.yml), at the same commit
+                continue
             assert PINNED.match(ref.strip()), f"not pinned to a commit SHA: {line.strip()}"
             assert re.match(r"\s*v\d+\.\d+\.\d+", comment), f"no # vX.Y.Z comment: {line.strip()}"
     for job_name, step in _steps(workflow):
@@ -114,7 +117,7 @@ def test_actionlint_reports_nothing() -> None:
 
 def test_zizmor_reports_nothing() -> None:
     result = subprocess.run(
-        [find_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", str(WORKFLOWS)],
+        [find_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", str(WORKFLOWS), str(ACTION)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -122,3 +125,11 @@ def test_zizmor_reports_nothing() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout
+
+
+def test_ci_runs_the_suite_on_every_supported_python() -> None:
+    job = _load(WORKFLOWS / "ci.yml")["jobs"]["test"]
+    assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13"]
+    assert job["strategy"]["fail-fast"] is False
+    (setup,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/setup-python@")]
+    assert setup["with"]["python-version"] == "${{ matrix.python-version }}"

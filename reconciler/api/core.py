@@ -175,7 +175,7 @@ class ApiCore:
         first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
         source = first.get("source")
         field = source.get("field") if isinstance(source, dict) else None
-        messages = [e["message"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("message"), str)]
+        messages = _messages(errors)
         request_id = body.get("request_id") if isinstance(body, dict) else None
         retry_after = None
         if response.status_code == 429:
@@ -246,3 +246,16 @@ def expect(body: Any, key: str, method: str, path: str) -> Any:
 def segment(value: str) -> str:
     """An id as one URL path segment (no `/` or `..` can leave it)."""
     return quote(value, safe="")
+
+
+def _messages(errors: Any) -> list[str]:
+    """The API's error messages, each once; with several, each names its field (`name: must be a string`)."""
+    found: list[tuple[str | None, str]] = []
+    for error in errors if isinstance(errors, list) else []:
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            source = error.get("source")
+            field = source.get("field") if isinstance(source, dict) else None
+            found.append((field if isinstance(field, str) else None, error["message"]))
+    if len(found) > 1:
+        return list(dict.fromkeys(f"{field}: {message}" if field else message for field, message in found))
+    return [message for _, message in found]

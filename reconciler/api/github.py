@@ -1,20 +1,25 @@
 """A small async client of the GitHub REST API: the sticky plan comment, the drift issue, the reviewed checksum.
 
 The token is sent only to `base_url` (pagination links elsewhere are refused) and never appears in an exception:
-error messages name the request and GitHub's own message, scrubbed of the token.
+error messages name the request and GitHub's own message, scrubbed of the token. 5xx answers, rate limits (primary
+and secondary) and lost connections are retried with the incident.io client's policy (`api/github_retry.py`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, retry_if_exception
 
 from reconciler.api.credentials import credential_problem, secret_forms
-from reconciler.errors import GitHubError
+from reconciler.api.github_retry import retryable
+from reconciler.api.retry import RetryPolicy, should_retry
+from reconciler.errors import ApiError, GitHubError, TransportFailure
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 _REPO_RE = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
@@ -39,6 +44,8 @@ class GitHub:
         base_url: str = DEFAULT_GITHUB_API_URL,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,  # epoch seconds, for x-ratelimit-reset
     ) -> None:
         if not token:
             raise GitHubError("no GitHub token: set GITHUB_TOKEN", method="-", path="-")
@@ -47,6 +54,8 @@ class GitHub:
             raise GitHubError(f"GITHUB_TOKEN is not a usable token: {problem}", method="-", path="-")
         self._secrets = secret_forms(token)
         self.base_url = base_url.rstrip("/")
+        self._retry = retry or RetryPolicy()
+        self._clock = clock
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
@@ -77,26 +86,43 @@ class GitHub:
 
     async def _request(self, method: str, url: str, *, json: Any = None, params: Any = None) -> httpx.Response:
         path = url.removeprefix(self.base_url).split("?")[0]
+        retrying = AsyncRetrying(
+            stop=self._retry.stop,
+            wait=self._retry.wait,
+            retry=retry_if_exception(lambda error: should_retry(method, error)),
+            sleep=self._retry.sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(method, url, path, json, params)
+        except ApiError as error:  # still failing when the policy gave up (or a write's 5xx: not resent)
+            raise GitHubError(str(error), method=method, path=path, status=error.status) from None
+        raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
+
+    async def _attempt(self, method: str, url: str, path: str, json: Any, params: Any) -> httpx.Response:
         try:
             response = await self._http.request(method, url, json=json, params=params)
         except httpx.HTTPError as exc:
             reason = self._scrub(str(exc) or type(exc).__name__)
-            raise GitHubError(f"GitHub {method} {path} failed: {reason}", method=method, path=path) from None
+            sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            raise TransportFailure(
+                f"GitHub {method} {path} failed: {reason}", sent=sent, method=method, path=path
+            ) from None
         if response.status_code >= 400:
             try:
                 said = str(response.json().get("message", ""))
-            except ValueError:
+            except (ValueError, AttributeError):
                 said = ""
             said = self._scrub(said)[:300]
-            hint = ""
+            text = f"GitHub answered {method} {path} with {response.status_code}{': ' + said if said else ''}"
+            retry = retryable(response, said, method, path, self._clock())
+            if retry is not None:
+                raise retry
             if response.status_code in (401, 403, 404):
-                hint = " (check GITHUB_TOKEN and the job's permissions; a fork PR's token is read-only)"
-            raise GitHubError(
-                f"GitHub answered {method} {path} with {response.status_code}{': ' + said if said else ''}{hint}",
-                method=method,
-                path=path,
-                status=response.status_code,
-            )
+                text += " (check GITHUB_TOKEN and the job's permissions; a fork PR's token is read-only)"
+            raise GitHubError(text, method=method, path=path, status=response.status_code)
         return response
 
     async def _paged(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:

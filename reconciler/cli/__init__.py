@@ -9,11 +9,15 @@ line here matches the command's own help.
 from __future__ import annotations
 
 import importlib
+import sys
+from pathlib import Path
 
 import click
 
 from reconciler import __version__
-from reconciler.cli.common import ReconcilerGroup
+from reconciler.cli import config, style
+from reconciler.cli.common import EXIT_ERROR, ReconcilerGroup, fail
+from reconciler.errors import ReconcilerError
 
 # name: (module, function): imported when the command runs
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -31,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "incidents": ("incidents", "incidents"),
     "api": ("api_call", "api"),
     "emulator": ("emulator", "emulator"),
+    "config": ("config", "config"),
 }
 # The one-line help `reconciler --help` lists, without importing every command (checked against each command).
 SHORT_HELP: dict[str, str] = {
@@ -48,6 +53,7 @@ SHORT_HELP: dict[str, str] = {
     "incidents": "Open, read, update and list incidents (names are resolved to ids).",
     "api": "Send one request to the incident.io API and print the JSON response.",
     "emulator": "Serve an emulator of the incident.io API (alert routes v2 and v3, lookups,...",
+    "config": "Print the effective settings and where each came from (reconciler.toml,...",
 }
 
 
@@ -73,10 +79,21 @@ class LazyGroup(ReconcilerGroup):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="reconciler")
-def main() -> None:
+@click.option("--no-color", is_flag=True, help="No colour, even at a terminal (as does NO_COLOR=1 in the environment).")
+@click.pass_context
+def main(ctx: click.Context, no_color: bool) -> None:
     """GitOps for incident.io alert routes.
 
     Keep every alert route as a YAML file in git, review a plan, apply exactly what was reviewed.
     The API key is read from INCIDENT_IO_API_KEY; add --emulator to any API command to run it
     against a built-in emulator of incident.io holding an example organisation.
     """
+    style.set_no_color(no_color)
+    # reconciler.toml (or [tool.reconciler] in pyproject.toml) as every command's defaults; flags still win.
+    try:
+        settings = config.load_config(Path.cwd())
+    except ReconcilerError as exc:
+        fail(f"Error: {exc}")
+        sys.exit(EXIT_ERROR)
+    if settings.values:  # only then are the commands looked up (and imported) to place each setting
+        ctx.default_map = config.default_map(main, settings)

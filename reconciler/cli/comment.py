@@ -85,6 +85,13 @@ async def _reviewed(repo: str, pr: int | None, commit: str | None, author: str |
     is_flag=True,
     help="Print the comment body instead of posting it (e.g. >> $GITHUB_STEP_SUMMARY); needs no token.",
 )
+@click.option(
+    "--summary",
+    "summary",
+    is_flag=True,
+    help="With --plan: print the job summary instead (>> $GITHUB_STEP_SUMMARY): the whole plan, up to GitHub's "
+    "1 MiB, where a comment cut to 65,536 characters says the rest is; needs no token.",
+)
 @click.option("--commit", metavar="SHA", help="With --print-review: the merge commit (default: GITHUB_SHA).")
 @handle_errors
 def comment(
@@ -96,6 +103,7 @@ def comment(
     author: str | None,
     print_review: bool,
     print_only: bool,
+    summary: bool,
     commit: str | None,
 ) -> int:
     """Create or update the single reconciler comment on a pull request (GITHUB_TOKEN).
@@ -116,6 +124,8 @@ def comment(
         return 0
     if (body_file is None) == (plan_file is None):
         raise ConfigError("pass exactly one of --body-file FILE (or - for stdin) and --plan plan.json")
+    if summary and plan_file is None:
+        raise ConfigError("--summary renders a plan: pass --plan plan.json")
     if plan_file is not None:
         saved = load_plan(plan_file.read(MAX_PLAN_BYTES + 1), source=plan_file.name)
         impact = render_impact_markdown(impact_from_json(saved.impact)) if saved.impact is not None else ""
@@ -125,12 +135,13 @@ def comment(
             checksum=saved.checksum,
             context=actions_context(),
             impact=impact,
+            summary=summary,
         )
     else:
         assert body_file is not None
         text = body_file.read()
     body, marker = _marked(text, kind)
-    if print_only:
+    if print_only or summary:
         click.echo(body, nl=not body.endswith("\n"))
         return 0
     repo = default_repo(repo)

@@ -19,7 +19,8 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from reconciler.api.credentials import credential_problem, secret_forms
-from reconciler.errors import ConfigError, InputError, ReconcilerError
+from reconciler.cli import style
+from reconciler.errors import ConfigError, InputError, Problem, ReconcilerError
 from reconciler.model import SafetyLimits
 
 DEFAULT_API_URL = "https://api.incident.io"
@@ -268,9 +269,15 @@ def redact(text: str) -> str:
     return text
 
 
+def problem_count(problems: Sequence[Problem]) -> str:
+    """`1 problem in 1 file.`, `3 problems in 2 files.`: one wording for every command."""
+    count, files = len(problems), len({p.location.file for p in problems})
+    return f"{count} {'problem' if count == 1 else 'problems'} in {files} {'file' if files == 1 else 'files'}."
+
+
 def fail(message: str) -> None:
-    """Print an error message to stderr (redacted)."""
-    click.echo(redact(message), err=True)
+    """Print an error message to stderr (redacted; red at a terminal)."""
+    style.echo(redact(message), err=True)
 
 
 def handle_errors(func: Callable[P, int | None]) -> Callable[P, None]:
@@ -283,8 +290,7 @@ def handle_errors(func: Callable[P, int | None]) -> Callable[P, None]:
         except InputError as exc:
             for problem in exc.problems:
                 fail(str(problem))
-            noun = "problem" if len(exc.problems) == 1 else "problems"
-            fail(f"{len(exc.problems)} {noun} found.")
+            fail(problem_count(exc.problems))  # the same wording as `validate`
             sys.exit(EXIT_ERROR)
         except ReconcilerError as exc:
             fail(f"Error: {exc}")

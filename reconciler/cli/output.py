@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import click
 
+from reconciler.cli import style
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, fail
 from reconciler.core.outcome import ApplyReport
 from reconciler.model import Plan
@@ -29,13 +30,14 @@ def progress(label: str) -> Iterator[Progress | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        console=Console(stderr=True),
+        TimeRemainingColumn(),  # an ETA once the total is known
+        console=Console(stderr=True, no_color=not style.use_color(sys.stderr)),
         transient=True,
     ) as bar:
         task = bar.add_task(label, total=None)

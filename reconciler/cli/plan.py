@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli import style
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
@@ -166,7 +167,7 @@ def plan_command(
     created_at = now_utc()
     if out is not None:
         out.write_text(dump_plan(plan, api_url=settings.api_url, created_at=created_at, impact=recorded), "utf-8")
-    click.echo(render(plan, fmt, settings, created_at, impact), nl=False)
+    style.echo(render(plan, fmt, settings, created_at, impact), nl=False, plan=fmt == "text")
     if out is not None and fmt != "json":
         checksum = plan_checksum(plan_to_dict(plan, api_url=settings.api_url, created_at=created_at, impact=recorded))
         click.echo(f"Saved the plan to {out} (checksum {checksum}).")

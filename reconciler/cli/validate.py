@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli import style
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, format_option, handle_errors, schema_option
 from reconciler.files.check import check_files
 from reconciler.files.load import load_schema
@@ -30,7 +31,7 @@ def validate(paths: tuple[Path, ...], schema_path: Path | None, fmt: str) -> int
     _docs, problems, count = check_files(paths or (DEFAULT_ROUTES,), load_schema(schema_path))
     output = render_problems(problems, fmt=fmt, files=count)
     if output:
-        click.echo(output, nl=False)
+        style.echo(output, nl=False) if fmt == "text" else click.echo(output, nl=False)
     if fmt != "json":
         click.echo(summary(problems, files=count), err=True)
     return EXIT_ERROR if problems else EXIT_OK

@@ -8,6 +8,7 @@ be shown to the people who must decide, but apply never carries it out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -17,6 +18,14 @@ from reconciler.errors import InputError, Location, Problem
 from reconciler.files.encode import encode
 from reconciler.model import Action, Catalog, Change, LiveRoute, LiveRouteSummary, Plan, SafetyLimits, name_key
 from reconciler.wire import refusal
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key reading digit runs as numbers: "Route 2" < "Route 10" (case-insensitive)."""
+    return tuple((1, int(part), "") if part.isdigit() else (0, 0, part.casefold()) for part in _DIGITS.split(name))
+
 
 if TYPE_CHECKING:
     from reconciler.files.decode import DesiredRoute
@@ -150,7 +159,8 @@ def build_plan(
 
     plan = Plan(
         changes=tuple(sorted(changes, key=lambda c: c.sort_key)),
-        unmanaged=tuple(unmanaged),
+        # Natural order ("Route 2" before "Route 10"), as people number routes; ids break ties.
+        unmanaged=tuple(sorted(unmanaged, key=lambda r: (natural_key(r.name), r.route_id))),
         in_sync=in_sync,
         live_count=len(live),
         warnings=tuple(warnings),

@@ -144,7 +144,7 @@ def find_route_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
         elif root.is_file():
             found.append(root)
         else:
-            problems.append(_problem(root.as_posix(), "no such file or directory"))
+            problems.append(_problem(root.as_posix(), "no such file or directory", path=""))
     unique = sorted(dict.fromkeys(found), key=lambda p: p.as_posix())
     return unique, problems
 

@@ -21,9 +21,14 @@ from reconciler.core.drift import DriftKind, DriftReport
 from reconciler.files.plaintext import kind_of
 from reconciler.model import Action, Change, Plan
 from reconciler.render.diff import change_diff, docs_diff, fence_for
+from reconciler.render.private import change_is_private, docs_are_private, hidden_diff
 
 GITHUB_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000
+# A job summary holds up to 1 MiB (bytes, not characters): `summary=True` renders the whole plan there, so the "full
+# plan" a cut comment points to really is in the summary (a plan beyond even that is cut, pointing at the artifact).
+SUMMARY_LIMIT = 1_048_576
+SUMMARY_BUDGET = 1_000_000
 PLAN_MARKER = "<!-- reconciler:plan"
 DRIFT_MARKER = "<!-- reconciler:drift"
 MAX_NAME = 200  # characters of a name shown; longer names are cut with an ellipsis
@@ -138,11 +143,20 @@ def _row(change: Change) -> str:
 def _details(change: Change) -> str:
     ident = f" · id <code>{escape(change.route_id, limit=40)}</code>" if change.route_id else ""
     source = f" · <code>{escape(change.source, limit=120)}</code>" if change.source else ""
+    summary = f"{_ICONS[change.action]} <b>{escape(change.name)}</b>{ident}{source} · {_versions(change)}"
+    if change_is_private(change):  # never its values or templates on GitHub (render/private.py)
+        hidden = hidden_diff(change.action, (f.path for f in change.fields))
+        return _hidden_block(summary, hidden)
     lines = change_diff(change)
     fence = fence_for(lines)
-    summary = f"{_ICONS[change.action]} <b>{escape(change.name)}</b>{ident}{source} · {_versions(change)}"
     body = "\n".join(lines)
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>"
+
+
+def _hidden_block(summary: str, lines: list[str]) -> str:
+    """A folded block of plain paragraphs (a private route's note and field names) instead of a diff."""
+    body = "\n\n".join(escape(line, limit=2_000) for line in lines)
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
 def _banner(plan: Plan) -> str:
@@ -181,10 +195,12 @@ def _link(url: str | None) -> str | None:
     return url
 
 
-def _where_full(context: CommentContext | None) -> str:
+def _where_full(context: CommentContext | None, *, summary: bool = False) -> str:
     artifact = escape(context.artifact if context else "plan.json", limit=80)
     link = _link(context.run_url if context else None)
     run = f" of [this run]({link})" if link else ""
+    if summary:  # the summary is the largest place on GitHub: only the artifact holds more
+        return f"the <code>{artifact}</code> artifact{run}"
     return f"the <code>{artifact}</code> artifact and the job summary{run}"
 
 
@@ -203,13 +219,23 @@ def render_plan_markdown(
     context: CommentContext | None = None,
     budget: int = DEFAULT_BUDGET,
     impact: str = "",
+    summary: bool = False,
 ) -> str:
     """The PR comment for `plan`; never longer than `budget` (at most GitHub's 65,536) characters.
+
+    With `summary`, the job summary instead: the whole plan up to `SUMMARY_BUDGET` UTF-8 bytes (GitHub's 1 MiB).
 
     `review` is the plan's review fingerprint (in the marker: what the merge-time apply compares), `checksum` the
     plan file's seal (shown, when there is a file).
     """
-    budget = min(budget, GITHUB_LIMIT)
+    if summary:
+        budget = min(SUMMARY_BUDGET if budget == DEFAULT_BUDGET else budget, SUMMARY_LIMIT)
+    else:
+        budget = min(budget, GITHUB_LIMIT)
+
+    def size(text: str) -> int:  # comments count characters; the job summary counts bytes
+        return len(text.encode("utf-8")) if summary else len(text)
+
     marker = plan_marker(review)
     env = f" · <code>{escape(context.environment, limit=40)}</code>" if context and context.environment else ""
     if plan.empty:
@@ -239,7 +265,7 @@ def render_plan_markdown(
         "---\n**On merge** the apply job plans again and writes only if that plan's review fingerprint equals this "
         "one (above): the same changes, the same content, at the same route versions. An unrelated edit elsewhere "
         "does not block it; a route it touches that changed since makes it refuse, and it writes nothing. "
-        f"The full machine-readable plan is {_where_full(context)}."
+        f"The full machine-readable plan is {_where_full(context, summary=summary)}."
     )
 
     def assemble(rows_: list[str], details_: list[str], extras: list[str], notice: str) -> str:
@@ -251,14 +277,16 @@ def render_plan_markdown(
         return "\n\n".join(parts) + "\n"
 
     full = assemble(rows, details, [impact, unmanaged, warnings], "")  # impact: render/impact.py's section
-    if len(full) <= budget:
+    if size(full) <= budget:
         return full
 
     # Too long: keep the banner, safety checks and as much of the table as fits, then details in plan order.
     def notice_for(kept_rows: int, kept_details: int) -> str:
         return (
-            f"> [!NOTE]\n> This comment is cut to fit GitHub's size limit: it shows {kept_rows} of {len(rows)} "
-            f"routes in the table and {kept_details} of {len(details)} diffs. The full plan is {_where_full(context)}."
+            f"> [!NOTE]\n> This {'job summary' if summary else 'comment'} is cut to fit GitHub's size limit: "
+            f"it shows {kept_rows} of {len(rows)} "
+            f"routes in the table and {kept_details} of {len(details)} diffs. "
+            f"The full plan is {_where_full(context, summary=summary)}."
         )
 
     short_extras = [
@@ -268,12 +296,12 @@ def render_plan_markdown(
         else "",
     ]
     kept_rows = list(rows)
-    while kept_rows and len(assemble(kept_rows, [], short_extras, notice_for(len(kept_rows), 0))) > budget:
+    while kept_rows and size(assemble(kept_rows, [], short_extras, notice_for(len(kept_rows), 0))) > budget:
         kept_rows = kept_rows[: max(0, len(kept_rows) - max(1, len(kept_rows) // 8))]
     kept_details: list[str] = []
     for block in details[: len(kept_rows)]:
         trial = assemble(kept_rows, [*kept_details, block], short_extras, notice_for(len(kept_rows), len(rows)))
-        if len(trial) > budget:
+        if size(trial) > budget:
             break
         kept_details.append(block)
     return assemble(kept_rows, kept_details, short_extras, notice_for(len(kept_rows), len(kept_details)))
@@ -318,7 +346,11 @@ def render_drift_markdown(report: DriftReport, *, budget: int = DEFAULT_BUDGET) 
         rows.append(f"| {icons[entry.kind]} | {escape(entry.name)} | {entry.kind.describe} | {fields} |")
         # Drift reads as git → live: what the dashboard changed.
         diff = docs_diff(entry.git_doc, entry.live_doc) if entry.git_doc is not None else []
-        if diff:
+        if diff and docs_are_private(entry.git_doc, entry.live_doc):  # never its values on GitHub
+            blocks.append(
+                _hidden_block(f"{icons[entry.kind]} <b>{escape(entry.name)}</b>", hidden_diff(None, entry.fields))
+            )
+        elif diff:
             fence = fence_for(diff)
             blocks.append(
                 f"<details><summary>{icons[entry.kind]} <b>{escape(entry.name)}</b></summary>\n\n"

@@ -1,0 +1,99 @@
+"""Private routes stay private on GitHub: the PR comment, the job summary and the drift issue show a private route's
+name, action and changed fields, never a condition value or a template (canaries); the terminal keeps full detail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.core.drift import build_drift_report
+from reconciler.model import Action, Change, FieldChange, Plan
+from reconciler.render.markdown import render_drift_markdown, render_plan_markdown
+from reconciler.render.private import NOTE
+from reconciler.render.text import render_plan_text
+
+REVIEW = "ab" * 32
+CVE = "CVE-2026-424242"  # an embargoed vulnerability id, in a condition
+TEMPLATE = "Embargoed canary for Globex Corp"  # a customer, in an incident name template
+CANARIES = (CVE, TEMPLATE, "canary-old-value")
+
+
+def _doc(name: str, value: str, *, private: bool = True) -> dict[str, Any]:
+    return {
+        "name": name,
+        "is_private": private,
+        "alert_sources": [
+            {
+                "alert_source": "Datadog",
+                "conditions": [{"attribute": "Title", "operator": "contains", "values": [value]}],
+            }
+        ],
+        "incident_template": {"name": f"{{{{ alert.title }}}} {TEMPLATE}"},
+    }
+
+
+def _changes(private: bool = True) -> tuple[Change, ...]:
+    field = FieldChange("alert_sources[0].conditions[0].values", ["canary-old-value"], [CVE])
+    return (
+        Change(
+            Action.CREATE,
+            "Embargo new",
+            source="routes/embargo-new.yaml",
+            desired_doc=_doc("Embargo new", CVE, private=private),
+        ),
+        Change(
+            Action.UPDATE,
+            "Embargo watch",
+            route_id="01J9" + "0" * 22,
+            live_version=3,
+            source="routes/embargo-watch.yaml",
+            live_doc=_doc("Embargo watch", "canary-old-value", private=private),
+            desired_doc=_doc("Embargo watch", CVE, private=private),
+            fields=(field,),
+        ),
+        Change(
+            Action.DELETE,
+            "Embargo old",
+            route_id="01J8" + "0" * 22,
+            live_version=2,
+            live_doc=_doc("Embargo old", CVE, private=private),
+        ),
+    )
+
+
+def _plan(private: bool = True) -> Plan:
+    return Plan(changes=_changes(private), in_sync=10, live_count=12)
+
+
+@pytest.mark.parametrize("budget", [60_000, 2_500], ids=["whole", "cut"])
+def test_the_plan_comment_and_job_summary_show_no_private_value(budget: int) -> None:
+    text = render_plan_markdown(_plan(), review=REVIEW, budget=budget)
+    for canary in CANARIES:
+        assert canary not in text
+    assert "Embargo watch" in text and "Embargo new" in text and "Embargo old" in text
+
+
+def test_a_private_route_shows_its_name_action_and_changed_fields() -> None:
+    text = render_plan_markdown(_plan(), review=REVIEW)
+    assert (
+        "| 🔄 | Embargo watch | <code>alert&#95;sources&#91;0&#93;.conditions&#91;0&#93;.values</code> | v3 → v4 |"
+        in text
+    )
+    assert text.count("🔒 private route") == 3
+    assert "changed fields: alert&#95;sources&#91;0&#93;.conditions&#91;0&#93;.values" in text
+    assert "a new route" in text and "the route is deleted" in text
+
+
+def test_the_drift_issue_shows_no_private_value() -> None:
+    text = render_drift_markdown(build_drift_report(_plan()))
+    for canary in CANARIES:
+        assert canary not in text
+    assert "Embargo watch" in text and "🔒 private route" in text
+
+
+def test_a_public_route_keeps_its_diff_and_the_terminal_keeps_full_detail() -> None:
+    public = render_plan_markdown(_plan(private=False), review=REVIEW)
+    assert CVE in public and NOTE.split(":")[0] not in public
+    terminal = render_plan_text(_plan())
+    assert CVE in terminal  # the operator's own terminal and the plan artifact are not GitHub

@@ -1,0 +1,120 @@
+"""Colour at a terminal, none elsewhere: exact bytes in a pty (pexpect), with NO_COLOR, with --no-color, and in a
+pipe; and the colour of each part of a plan (creates green, updates yellow, deletes red, locations dim)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from reconciler.cli import style
+
+REPO = Path(__file__).resolve().parent.parent
+RECONCILER = str(Path(sys.executable).with_name("reconciler"))
+PLAIN = "routes/bad.yaml:1:7: $.name: expected a string, got a list\r\n1 problem in 1 file.\r\n"
+COLOURED = (
+    "\x1b[2mroutes/bad.yaml:1:7: \x1b[0m\x1b[2m$.name: \x1b[0m\x1b[31mexpected a string, got a list\x1b[0m\r\n"
+    "1 problem in 1 file.\r\n"
+)
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    (tmp_path / "routes" / "bad.yaml").write_text("name: [x]\n", encoding="utf-8")
+    return tmp_path
+
+
+def _in_pty(cwd: Path, *args: str, **env: str) -> str:
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    child = pexpect.spawn(RECONCILER, list(args), cwd=str(cwd), env={**base, "TERM": "xterm", **env}, encoding="utf-8")
+    output = child.read()
+    child.close()
+    assert child.exitstatus == 1
+    return str(output)
+
+
+def test_a_terminal_gets_colour(broken: Path) -> None:
+    assert _in_pty(broken, "validate", "routes") == COLOURED
+
+
+def test_no_color_in_the_environment_turns_it_off(broken: Path) -> None:
+    assert _in_pty(broken, "validate", "routes", NO_COLOR="1") == PLAIN
+
+
+def test_the_no_color_flag_turns_it_off(broken: Path) -> None:
+    assert _in_pty(broken, "--no-color", "validate", "routes") == PLAIN
+
+
+def test_a_pipe_gets_no_colour(broken: Path) -> None:
+    result = subprocess.run(
+        [RECONCILER, "validate", "routes"], cwd=broken, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "routes/bad.yaml:1:7: $.name: expected a string, got a list\n",
+        "1 problem in 1 file.\n",
+    )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+PLAN = (
+    "+ create Payments  (routes/payments.yaml)\n"
+    "    name: Payments\n"
+    "    alert_sources:\n"
+    "    - alert_source: Datadog\n"
+    "~ update Production Warnings  (routes/production-warnings.yaml; live version 4)\n"
+    "    alert_sources[0].conditions[0].values:\n"
+    '      - ["warning", "info"]\n'
+    '      + ["warning"]\n'
+    "- delete Legacy  (id 01J8; live version 2)\n"
+    "Warning: routes/x.yaml:3:1: $.name: looks odd\n"
+    "1 to create, 1 to update, 1 to delete\n"
+)
+
+
+def test_each_part_of_a_plan_has_its_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    style.echo(PLAN, nl=False, plan=True)
+    assert terminal.getvalue() == (
+        "\x1b[1;32m+ create Payments\x1b[0m\x1b[2m  (routes/payments.yaml)\x1b[0m\n"
+        "\x1b[32m    name: Payments\x1b[0m\n"
+        "\x1b[32m    alert_sources:\x1b[0m\n"
+        "\x1b[32m    - alert_source: Datadog\x1b[0m\n"  # a YAML list item of a create is green, not a removal
+        "\x1b[1;33m~ update Production Warnings\x1b[0m"
+        "\x1b[2m  (routes/production-warnings.yaml; live version 4)\x1b[0m\n"
+        "    alert_sources[0].conditions[0].values:\n"
+        '\x1b[31m      - ["warning", "info"]\x1b[0m\n'
+        '\x1b[32m      + ["warning"]\x1b[0m\n'
+        "\x1b[1;31m- delete Legacy\x1b[0m\x1b[2m  (id 01J8; live version 2)\x1b[0m\n"
+        "\x1b[33mWarning: routes/x.yaml:3:1: $.name: looks odd\x1b[0m\n"
+        "1 to create, 1 to update, 1 to delete\n"
+    )
+
+
+def test_a_plan_to_a_pipe_is_byte_for_byte_the_rendered_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", pipe)
+    style.echo(PLAN, nl=False, plan=True)
+    assert pipe.getvalue() == PLAN
+
+
+def test_errors_are_red_at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    style.echo("Error: the plan is refused", err=True)
+    assert terminal.getvalue() == "\x1b[31mError: the plan is refused\x1b[0m\n"

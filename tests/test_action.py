@@ -25,7 +25,7 @@ def _action() -> dict[str, Any]:
 
 
 def _name(requirement: str) -> str:
-    return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]).lower()  # PEP 503 names
 
 
 def test_inputs_and_composite_steps() -> None:

@@ -197,7 +197,7 @@ def test_invalid_case_files_get_located_errors(workdir: Path) -> None:
         "a.yaml:10:24: $.cases[2].expect.incident: 'yes' is not a boolean: write true or false",
         out.splitlines()[6],  # the YAML parser's own wording for the unclosed flow sequence
         "c.yaml:1:1: $: expected a mapping with a `cases:` list",
-        "missing.yaml: $: no such file or directory",
+        "missing.yaml: no such file or directory",
     ]
     assert out.splitlines()[6].startswith("b.yaml:2:1: $")
     assert err == "0 cases passed (3 files). 9 problems in the input.\n"

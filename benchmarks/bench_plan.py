@@ -173,7 +173,11 @@ class Baseline:
         return "/v2/alert_routes"
 
     async def read_all_alert_routes(
-        self, *, on_progress: Any = None, transform: Callable[[dict[str, Any]], Any] | None = None
+        self,
+        *,
+        on_progress: Any = None,
+        transform: Callable[[dict[str, Any]], Any] | None = None,
+        select: Any = None,  # targeting: never used by a whole-organisation plan
     ) -> list[Any]:
         slim = await self._paged("/v2/alert_routes", "alert_routes", ROUTE_PAGE)
         bodies = await asyncio.gather(*(self._get(f"/v2/alert_routes/{r['id']}") for r in slim))

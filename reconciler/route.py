@@ -257,6 +257,7 @@ def from_json(kind: type[T], data: JSON) -> T:
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
+_REQUIRED: dict[type, tuple[str, ...]] = {}
 _EXPRESSION_KEYS = frozenset({"reference", "label", "root_reference", "operations", "else_result"})
 
 
@@ -264,6 +265,13 @@ def _hints(kind: type) -> dict[str, Any]:
     if kind not in _HINTS:
         _HINTS[kind] = get_type_hints(kind)
     return _HINTS[kind]
+
+
+def _required(kind: type) -> tuple[str, ...]:
+    """The fields of a model dataclass without a default (looked up once per class: a plan file rebuilds many)."""
+    if kind not in _REQUIRED:
+        _REQUIRED[kind] = tuple(f.name for f in fields(kind) if f.default is MISSING and f.default_factory is MISSING)
+    return _REQUIRED[kind]
 
 
 def _build(kind: Any, data: JSON) -> Any:
@@ -286,7 +294,7 @@ def _build(kind: Any, data: JSON) -> Any:
         unknown = set(data) - set(hints)
         if unknown:
             raise ValueError(f"unknown field {sorted(unknown)[0]!r} in {kind.__name__}")
-        _require(kind, data, [f.name for f in fields(kind) if f.default is MISSING and f.default_factory is MISSING])
+        _require(kind, data, _required(kind))
         return kind(**{name: _build(hints[name], value) for name, value in data.items()})
     origin, args = get_origin(kind), get_args(kind)
     if origin is tuple:

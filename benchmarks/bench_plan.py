@@ -11,7 +11,7 @@ Scenarios (issue 4):
 Modes:
   reads  `run.live.read_all` and `read_catalog` together: only the API work of a plan (routes decoded).
   plan   `reconciler.run.pipeline.build_plan_from_repo` against a routes folder exported from the seeded routes
-         (load, validate, catalog, resolve, live routes, diff, plan), which must come out empty.
+         (load, validate, catalog, decode, live routes, diff, plan), which must come out empty.
 
 "ours" is `reconciler.run.fetch` through one read-only `IncidentIO` client with its defaults (pacing, retries).
 "baseline" does what a Terraform-like tool does: list every page first, then GET each route with 10 workers

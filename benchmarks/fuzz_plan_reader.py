@@ -42,7 +42,7 @@ def worker(out: Path, corpus: Path, seconds: int, dictionary: Path) -> None:
     with atheris.instrument_imports(include=["reconciler", "jsonschema"]):
         from reconciler.errors import ReconcilerError
         from reconciler.planfile import load_plan, plan_checksum
-        from reconciler.planfile.write import sha256_hex
+        from reconciler.planfile.write import FORMAT_VERSION, sha256_hex
 
     reviewed = ("action", "name", "route_id", "live_version", "desired", "live", "desired_doc", "live_doc", "fields")
     seen: set[str] = set()
@@ -78,7 +78,7 @@ def worker(out: Path, corpus: Path, seconds: int, dictionary: Path) -> None:
             changes = doc.get("changes")
             if isinstance(changes, list) and all(isinstance(c, dict) for c in changes):
                 picked = [{key: c.get(key) for key in reviewed} for c in changes]
-                doc["review"] = sha256_hex({"format_version": 2, "changes": picked})
+                doc["review"] = sha256_hex({"format_version": FORMAT_VERSION, "changes": picked})
             doc["checksum"] = plan_checksum(doc)
             return json.dumps(doc, ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError, TypeError):  # not JSON, NaN, surrogates, too deep for the harness

@@ -128,7 +128,7 @@ def test_a_refused_plan_is_shown_whole_with_the_refusal_at_the_top() -> None:
     assert refused_at < text.index("route will be deleted") < text.index("Safety checks") < text.index("| 🔄 |")
     assert "❌ updates 4/10 (40%, limit 30%, refused)" in text
     assert "❌ 1 protected route would be deleted, refused" in text
-    assert text.count("<details>") == 5  # every change is still shown
+    assert text.count("<details>") == 5 + 1  # every change is still shown, and the route map
 
 
 def test_300_routes_are_cut_to_fit_and_say_where_the_full_plan_is() -> None:
@@ -172,7 +172,7 @@ def test_a_hostile_route_name_renders_harmlessly() -> None:
     outside = _outside_code(text)
     for raw in ("<img", "**bold**", "_it_", "`code`", "[link]", "@acme", "<script>"):
         assert raw not in outside
-    assert outside.count("<details>") == outside.count("</details>") == 1
+    assert outside.count("<details>") == outside.count("</details>") == 2  # the diff and the route map
     assert "| pipe" not in outside  # the pipe cannot split the table row
 
 

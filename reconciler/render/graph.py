@@ -42,10 +42,18 @@ def _literals(binding: Binding | None) -> list[str]:
     return [v.literal if v.literal is not None else f"{{{v.reference}}}" for v in values if v is not None]
 
 
-def graph_json(routes: Sequence[Route]) -> dict[str, Any]:
-    """The map as data: every route with its sources (and their conditions), paths and channels."""
+def graph_json(routes: Sequence[Route], *, hide_private: bool = False) -> dict[str, Any]:
+    """The map as data: every route with its sources (and their conditions), paths and channels.
+
+    With `hide_private` (the map on GitHub), a private route is its name only: no sources, conditions or targets
+    (render/private.py says why).
+    """
     out: list[dict[str, Any]] = []
     for route in routes:
+        if hide_private and route.is_private:
+            empty: dict[str, Any] = {"sources": [], "when": "", "escalation_paths": [], "channels": []}
+            out.append({"name": route.name, "enabled": route.enabled, "private": True, **empty})
+            continue
         paths = [p for t in route.escalation.targets for p in _literals(t.paths)]
         channels = [c for d in route.destinations for t in (d.slack, d.teams) if t for c in _literals(t.binding)]
         out.append(
@@ -65,11 +73,14 @@ def graph_json(routes: Sequence[Route]) -> dict[str, Any]:
 def _mermaid_text(text: str) -> str:
     """A quoted Mermaid label: quotes and angle brackets as Mermaid's entity codes, so a name cannot break out."""
     escaped = text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    # A backtick opens a Mermaid "markdown string" (and, in a PR comment, could end the fence around the map).
+    escaped = escaped.replace("`", "#96;")
     return '"' + escaped.replace("#lt;br/#gt;", "<br/>").replace("\n", " ") + '"'
 
 
-def render_mermaid(routes: Sequence[Route]) -> str:
-    data = graph_json(routes)
+def render_mermaid(routes: Sequence[Route], *, hide_private: bool = False) -> str:
+    """The map as a Mermaid flowchart; node ids (`s0`, `r1`, `p2`, `c3`) follow the order of `routes`."""
+    data = graph_json(routes, hide_private=hide_private)
     ids: dict[tuple[str, str], str] = {}
 
     def node(kind: str, name: str) -> str:
@@ -82,6 +93,7 @@ def render_mermaid(routes: Sequence[Route]) -> str:
     for route in data["routes"]:
         label = route["name"] + ("" if route["enabled"] else " (disabled)")
         label += f"<br/>when {route['when']}" if route["when"] else ""
+        label += "<br/>🔒 private: not shown on GitHub" if route.get("private") else ""
         r = node("route", route["name"])
         lines.append(f"  {r}[{_mermaid_text(label)}]")
         for source in route["sources"]:

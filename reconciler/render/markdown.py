@@ -4,9 +4,9 @@ Pure: no I/O. Layout (see "Set up in your repository" in README.md): a hidden ma
 fingerprint (how `reconciler comment` finds its one sticky comment and how the merge-time apply finds what was
 reviewed), a title with the counts, the refusal (a refused plan is shown whole, with why it will not be applied)
 and the deletion banner above everything, the safety checks with their limits, a summary table, one folded diff
-per route, unmanaged routes, warnings, and a footer saying what merging does. GitHub rejects comments over 65,536
-characters, so past `budget` the folded details go first, then table rows, and the comment says where the full plan
-is.
+per route, the impact replay's section, the changed routes' map, unmanaged routes, warnings, and a footer saying what
+merging does. GitHub rejects comments over 65,536 characters, so past `budget` the map goes first, then the folded
+details, then table rows, and the comment says where the full plan is.
 
 Route names come from pull requests and from the dashboard: every name is escaped so it renders as plain text and
 can neither close a code block or a `<details>` nor mention anyone.
@@ -22,6 +22,7 @@ from reconciler.files.plaintext import kind_of
 from reconciler.model import Action, Change, Plan
 from reconciler.render.diff import change_diff, docs_diff, fence_for
 from reconciler.render.private import change_is_private, docs_are_private, hidden_diff
+from reconciler.render.route_map import MAP_DROPPED, render_route_map
 
 GITHUB_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000
@@ -276,9 +277,14 @@ def render_plan_markdown(
         parts.append(footer)
         return "\n\n".join(parts) + "\n"
 
-    full = assemble(rows, details, [impact, unmanaged, warnings], "")  # impact: render/impact.py's section
+    route_map = render_route_map(plan)  # the changed routes' part of the map (render/route_map.py)
+    full = assemble(rows, details, [impact, route_map, unmanaged, warnings], "")  # impact: render/impact.py's
     if size(full) <= budget:
         return full
+    dropped = MAP_DROPPED if route_map else ""  # the map goes first, saying so
+    without_map = assemble(rows, details, [impact, dropped, unmanaged, warnings], "")
+    if size(without_map) <= budget:
+        return without_map
 
     # Too long: keep the banner, safety checks and as much of the table as fits, then details in plan order.
     def notice_for(kept_rows: int, kept_details: int) -> str:
@@ -291,6 +297,7 @@ def render_plan_markdown(
 
     short_extras = [
         impact,
+        dropped,
         f"{len(plan.unmanaged)} unmanaged live routes and {len(plan.warnings)} warnings: see the full plan."
         if plan.unmanaged or plan.warnings
         else "",

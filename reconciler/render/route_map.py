@@ -79,7 +79,9 @@ def render_route_map(plan: Plan) -> str:
     count = len(plan.changes)
     if not count:
         return ""
-    summary = f"<details><summary>Route map: {count} changed route{'' if count == 1 else 's'}, before and after</summary>"
+    summary = (
+        f"<details><summary>Route map: {count} changed route{'' if count == 1 else 's'}, before and after</summary>"
+    )
     if count > MAX_MAPPED:
         body = f"Not drawn: more than {MAX_MAPPED} routes change. Run `reconciler graph` to draw the routes."
         return f"{summary}\n\n{body}\n\n</details>"

@@ -19,6 +19,8 @@ from reconciler.core.evaluate import (
     evaluate_route,
     groups_hold,
 )
+from reconciler.core.route_tests import Case, Expectation, run_case
+from reconciler.errors import Location
 from reconciler.route import (
     Binding,
     Condition,
@@ -237,3 +239,58 @@ def test_kleene_and_or(truths: list[Truth]) -> None:
     verdicts = [Verdict(t, "r") for t in truths]
     assert all_of(verdicts).truth is (F if F in truths else U if U in truths else T)
     assert any_of(verdicts).truth is (T if T in truths else U if U in truths else F)
+
+
+# --- the property: unknown is never reported as match or no-match -------------------------------------------------
+
+routes_strategy = st.lists(st.tuples(groups_strategy, groups_strategy), min_size=1, max_size=4)
+WHERE = Location("route-tests/property.yaml", 3, 5)
+
+
+def _routes(drawn: list[tuple[list[list[int]], list[list[int]]]]) -> list[Route]:
+    def groups(indexes: list[list[int]]) -> tuple[tuple[Condition, ...], ...]:
+        return tuple(tuple(POOL[i][0] for i in group) for group in indexes)
+
+    return [
+        Route(
+            name=f"R{n}",
+            sources=(Source("am", groups(source_groups)),),
+            groups=groups(route_groups),
+            escalation=Escalation(targets=(EscalationTarget(paths=Binding(array=(Value(literal=f"P{n}"),))),)),
+            destinations=(Destination(slack=Target(Binding(array=(Value(literal=f"#c{n}"),)))),),
+        )
+        for n, (source_groups, route_groups) in enumerate(drawn)
+    ]
+
+
+def _case(kind: str, names: tuple[str, ...] = ()) -> Case:
+    expectation = Expectation(
+        kind, names, kind == "no_route", WHERE, ("cases", 0, "expect", kind), (WHERE,) * len(names)
+    )
+    return Case("property", ALERT, (expectation,), WHERE, ("cases", 0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(drawn=routes_strategy)
+def test_unknown_is_never_reported_as_match_or_no_match(drawn: list[tuple[list[list[int]], list[list[int]]]]) -> None:
+    routes = _routes(drawn)
+    truths = {f"R{n}": brute_force(s, r) for n, (s, r) in enumerate(drawn)}
+    by_truth = {t: tuple(name for name, truth in truths.items() if truth is t) for t in (T, F, U)}
+    evaluation = evaluate(routes, ALERT)
+    # the evaluator: an undecided route is neither matched nor unmatched, and carries no paging or channel
+    assert (evaluation.matched, evaluation.named(F)) == (by_truth[T], by_truth[F])
+    assert tuple(r.route for r in evaluation.unknown) == by_truth[U]
+    assert all(r.reason for r in evaluation.unknown)
+    assert evaluation.escalation_paths == tuple(f"P{name[1:]}" for name in by_truth[T])
+    assert evaluation.channels == tuple(f"#c{name[1:]}" for name in by_truth[T])
+    # route tests: a case whose answer depends on an undecided route never passes, and says why
+    undecided = "cannot be decided offline"
+    for kind, names in (("routes", by_truth[T]), ("no_route", ())):
+        result = run_case(_case(kind, names), routes)
+        assert result.passed is (not by_truth[U] and (kind == "routes" or not by_truth[T]))
+        if by_truth[U]:
+            assert [undecided in p.message for p in result.failures] == [True]
+    for name in by_truth[U]:
+        for kind in ("hits", "misses"):
+            failures = run_case(_case(kind, (name,)), routes).failures
+            assert [p.message.split(": ", 1)[1].startswith(f'{undecided}: "{name}"') for p in failures] == [True]

@@ -130,6 +130,39 @@ def test_a_case_that_cannot_be_decided_offline_fails_with_the_reason(workdir: Pa
     )
 
 
+def test_hits_of_a_route_that_cannot_be_decided_offline_fail_with_the_reason(workdir: Path) -> None:
+    (workdir / "routes" / "catalog.yaml").write_text(
+        "name: By team\nalert_sources:\n  - alert_source: Grafana Cloud\n    conditions:\n"
+        "      - {subject: alert.attributes.service.team, operation: one_of, values: [payments]}\n"
+    )
+    text = "cases:\n  - name: grafana\n    alert: {source: Grafana Cloud}\n    expect:\n      hits: [By team]\n"
+    assert run(case_file(workdir, text)) == (
+        1,
+        'cases.yaml:5:14: $.cases[0].expect.hits[0]: grafana: cannot be decided offline: "By team": '
+        "alert.attributes.service.team navigates into a catalog entry: no catalog data offline\n",
+        "1 of 1 case failed (1 file).\n",
+    )
+
+
+def test_an_incident_that_cannot_be_decided_offline_fails_with_the_reason(workdir: Path) -> None:
+    production = workdir / "routes" / "production-alerts.yaml"
+    production.write_text(
+        production.read_text().replace(
+            "  enabled: true\n",
+            "  enabled: true\n  conditions:\n"
+            "    - {subject: alert.attributes.service.team, operation: one_of, values: [payments]}\n",
+        )
+    )
+    text = WARNING.replace("severity: warning", "severity: critical") + "      incident: true\n"
+    assert run(case_file(workdir, text)) == (
+        1,
+        "cases.yaml:7:7: $.cases[0].expect.incident: a warning: incident cannot be decided offline: "
+        '"Production Alerts": alert.attributes.service.team navigates into a catalog entry: no catalog data '
+        "offline\n",
+        "1 of 1 case failed (1 file).\n",
+    )
+
+
 def test_github_and_json_formats(workdir: Path) -> None:
     name = case_file(workdir, WARNING + "      no_route: true\n")
     assert run(name, "--format", "github") == (

@@ -67,6 +67,7 @@ class RouteResult:
     users: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()  # Slack and Teams channels of the destinations whose conditions hold
     incident: Truth = Truth.FALSE  # whether the route would open an incident
+    incident_reason: str = ""  # why `incident` is unknown (or false), from the incident conditions
     severity: str | None = None  # the incident template's severity literal, if any
 
 
@@ -307,7 +308,7 @@ def evaluate_route(route: Route, alert: Alert) -> RouteResult:
                 if target is not None:
                     channels.append(_literals(target.binding))
     incidents = route.incidents
-    incident = groups_hold(incidents.groups, alert).truth if incidents.enabled else Truth.FALSE
+    opens = groups_hold(incidents.groups, alert) if incidents.enabled else Verdict(Truth.FALSE, "incidents are off")
     severity = incidents.template.severity
     return RouteResult(
         route=route.name,
@@ -315,7 +316,8 @@ def evaluate_route(route: Route, alert: Alert) -> RouteResult:
         escalation_paths=paths,
         users=users,
         channels=_union(channels),
-        incident=incident,
+        incident=opens.truth,
+        incident_reason=opens.reason,
         severity=_literals(severity.binding)[0] if severity and _literals(severity.binding) else None,
     )
 

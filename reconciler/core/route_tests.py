@@ -59,8 +59,8 @@ def quoted(names: Sequence[str], *, empty: str = "none") -> str:
     return ", ".join(f'"{n}"' for n in names) if names else empty
 
 
-def _undecided(results: Sequence[RouteResult]) -> str:
-    shown = "; ".join(f'"{r.route}": {r.reason}' for r in results)
+def _undecided(results: Sequence[RouteResult], *, incident: bool = False) -> str:
+    shown = "; ".join(f'"{r.route}": {r.incident_reason if incident else r.reason}' for r in results)
     return f"cannot be decided offline: {shown}"
 
 
@@ -131,7 +131,7 @@ class _Checker:
         opening = [r.route for r in results if r.incident is Truth.TRUE]
         if any(r.incident is Truth.UNKNOWN for r in results) and not opening:
             undecided = [r for r in results if r.incident is Truth.UNKNOWN]
-            self.fail(expectation.location, expectation, "incident " + _undecided(undecided))
+            self.fail(expectation.location, expectation, "incident " + _undecided(undecided, incident=True))
         elif expectation.flag and not opening:
             self.fail(expectation.location, expectation, f"expected an incident; none would open ({matched})")
         elif not expectation.flag and opening:

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,67 @@ HOOKS = REPO / ".pre-commit-hooks.yaml"
 
 
 def test_the_hook_definition() -> None:
-    (hook,) = yaml.safe_load(HOOKS.read_text(encoding="utf-8"))
+    hook, cases = yaml.safe_load(HOOKS.read_text(encoding="utf-8"))
     assert hook["id"] == "reconciler-validate"
     assert hook["language"] == "python"  # pre-commit installs reconciler itself: nothing needed on PATH
     assert hook["entry"] == "reconciler validate"
     assert hook["args"] == ["routes/"]
     assert hook["pass_filenames"] is False  # the folder at once: duplicates across files are only visible together
+    # the route tests: every case against every route file, on any change to either
+    assert (cases["id"], cases["language"], cases["entry"], cases["args"]) == (
+        "reconciler-test",
+        "python",
+        "reconciler test",
+        ["route-tests/"],
+    )
+    assert cases["pass_filenames"] is False
+    files = re.compile(cases["files"])
+    for path in ("routes/production-alerts.yaml", "route-tests/staging.yaml", "route-tests/x.yml"):
+        assert files.search(path), path
+    assert not files.search("README.md")
+
+
+def test_this_repository_runs_the_route_tests_on_commit(tmp_path: Path) -> None:
+    """The local `reconciler-test` hook of .pre-commit-config.yaml, run by pre-commit: passes on the shipped cases,
+    fails located when a route change breaks one."""
+    (hook,) = [
+        h
+        for r in yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"]
+        for h in r["hooks"]
+        if h["id"] == "reconciler-test"
+    ]
+    assert (hook["entry"], hook["language"], hook["pass_filenames"]) == (
+        "reconciler test route-tests/",
+        "system",
+        False,
+    )
+    repo = tmp_path / "repo"
+    for part in ("routes", "route-tests"):
+        shutil.copytree(REPO / part, repo / part)
+    config = {"repos": [{"repo": "local", "hooks": [hook]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # `reconciler` of this venv
+        "HOME": str(tmp_path),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "NO_COLOR": "1",
+    }
+
+    def run() -> subprocess.CompletedProcess[str]:
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+        command = [find_tool("pre-commit"), "run", "reconciler-test", "--all-files", "--color", "never"]
+        return subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120, env=env, check=False)
+
+    passed = run()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert re.search(r"^reconciler test \(route-tests/ against routes/, offline\)\.+Passed$", passed.stdout, re.M)
+    warnings = repo / "routes" / "production-warnings.yaml"
+    warnings.write_text(warnings.read_text().replace("values: [warning]", "values: [warning, info]"))
+    failed = run()
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "- hook id: reconciler-test\n- exit code: 1\n" in failed.stdout
+    assert re.search(r"^route-tests/\S+\.yaml:\d+:\d+: \$\.cases\[\d+\]\.expect", failed.stdout, re.M), failed.stdout
 
 
 @pytest.fixture(scope="module")

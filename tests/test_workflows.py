@@ -109,6 +109,17 @@ def test_plan_and_drift_use_only_the_read_only_key() -> None:
     assert "--github-pr" in adopt["steps"][-1]["run"] and "INCIDENT_IO_WRITE_API_KEY" not in yaml.safe_dump(adopt)
 
 
+def test_ci_runs_the_route_tests_and_the_pr_plan_replays_last_week_with_the_read_only_key() -> None:
+    ci = _load(WORKFLOWS / "ci.yml")["jobs"]["test"]
+    runs = [str(step.get("run", "")) for step in ci["steps"]]
+    assert "reconciler test --format github" in runs  # offline: no key in the job
+    assert "secrets." not in yaml.safe_dump(ci)
+    plan = _load(WORKFLOWS / "plan.yml")["jobs"]["plan"]
+    (step,) = [s for s in plan["steps"] if "reconciler plan " in str(s.get("run", ""))]
+    assert step["env"] == {"INCIDENT_IO_API_KEY": "${{ secrets.INCIDENT_IO_READONLY_API_KEY }}"}
+    assert re.search(r"^\s*reconciler plan .*--replay 7d .*--out plan\.json", step["run"], re.M), step["run"]
+
+
 def test_actionlint_reports_nothing() -> None:
     result = subprocess.run([find_tool("actionlint")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -60,6 +61,7 @@ OPERATION_TABLE = [
     (cond(attr("severity"), "one_of", "warning"), F),
     (cond(attr("severity"), "contains_one_of", "critical"), T),
     (cond(attr("teams"), "contains_one_of", "search", "x"), T),
+    (cond(attr("teams"), "contains_one_of", "x", "y"), F),
     (cond(attr("teams"), "one_of", "x"), F),
     (cond(attr("missing"), "one_of", "critical"), F),
     (cond(attr("severity"), "not_in", "warning"), T),
@@ -82,6 +84,7 @@ OPERATION_TABLE = [
     (cond(attr("teams"), "contains", "search"), T),
     (cond(attr("teams"), "contains", "sear"), F),  # arrays contain whole values
     (cond(attr("severity"), "name_contains", "crit"), T),
+    (cond(attr("severity"), "name_contains", "warn"), F),
     (cond("alert.title", "does_not_contain", "db-2"), T),
     (cond("alert.title", "does_not_contain", "CPU"), F),
     (cond("alert.title", "starts_with", "CPU"), T),
@@ -96,8 +99,11 @@ OPERATION_TABLE = [
     (cond(attr("count"), "gt", "2"), T),
     (cond(attr("count"), "gt", "3"), F),
     (cond(attr("count"), "gte", "3"), T),
+    (cond(attr("count"), "gte", "3.01"), F),
     (cond(attr("count"), "lt", "3.5"), T),
+    (cond(attr("count"), "lt", "3"), F),
     (cond(attr("count"), "lte", "2"), F),
+    (cond(attr("count"), "lte", "3"), T),
     (cond("alert.description", "is_blank"), T),
     (cond("alert.source_url", "is_set"), F),
 ]
@@ -294,3 +300,16 @@ def test_unknown_is_never_reported_as_match_or_no_match(drawn: list[tuple[list[l
         for kind in ("hits", "misses"):
             failures = run_case(_case(kind, (name,)), routes).failures
             assert [p.message.split(": ", 1)[1].startswith(f'{undecided}: "{name}"') for p in failures] == [True]
+
+
+def test_every_operation_has_table_tests_both_ways_and_is_documented() -> None:
+    from reconciler.core.evaluate import COMPARISONS, OPERATIONS
+    from reconciler.emulator.labels import OPERATIONS as ENGINE
+
+    implemented = set(OPERATIONS) | set(COMPARISONS)
+    assert implemented == set(ENGINE)  # every operation the engine (emulator) accepts is evaluated offline
+    for operation in implemented:  # a case that holds and one that does not, for each
+        assert {t for c, t in OPERATION_TABLE if c.operation == operation} == {T, F}, operation
+    docs = (Path(__file__).parent.parent / "docs" / "route-tests.md").read_text(encoding="utf-8")
+    table = docs.split("### Operations", 1)[1].split("### Unknown", 1)[0]
+    assert {op for op in implemented if f"`{op}`" not in table} == set()

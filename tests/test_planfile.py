@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 
 from reconciler.cli import main
 from reconciler.core.plan import build_plan
-from reconciler.errors import Location, Problem
+from reconciler.errors import Location, Problem, UnsafePlan
 from reconciler.files.decode import DesiredRoute
 from reconciler.files.validate import make_validator
 from reconciler.model import Action, LiveRoute, LiveRouteSummary, Plan, SafetyLimits
@@ -347,3 +347,20 @@ def test_a_file_copy_is_not_the_document() -> None:
     before = copy.deepcopy(doc)
     first, second = load_plan(text(doc)), load_plan(text(doc))
     assert doc == before and first == second
+
+
+def test_the_impact_replay_is_recorded_under_the_seal() -> None:
+    from reconciler.core.impact import Example, Impact, Reroute, impact_from_json, impact_to_json
+
+    example = Example("DiskFillingUp", "Alertmanager (Production)", "2026-01-05T10:00:00Z")
+    impact = Impact("7d", 1840, 12, 0, 5000, False, (Reroute(("Production Warnings",), (), 12, (example,)),))
+    recorded = impact_to_json(impact)
+    written = dump_plan(sample_plan(), api_url=API, created_at=AT, impact=recorded)
+    doc = json.loads(written)
+    assert (doc["impact"]["alerts_replayed"], doc["impact"]["alerts_rerouted"]) == (1840, 12)
+    saved = load_plan(written)
+    assert saved.impact == recorded and impact_from_json(saved.impact) == impact
+    assert doc["checksum"] != json.loads(dump_plan(sample_plan(), api_url=API, created_at=AT))["checksum"]
+    doc["impact"]["alerts_rerouted"] = 0  # an edited impact no longer matches the seal
+    with pytest.raises(UnsafePlan, match="the plan was modified after it was written"):
+        load_plan(text(doc))

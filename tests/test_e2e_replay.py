@@ -116,3 +116,31 @@ def test_a_bad_duration_is_a_usage_error(served: tuple[str, list[dict[str, Any]]
     result = run_cli(workdir, served[0], "plan", "--replay", "7 days")
     assert result.returncode == 64
     assert "'7 days' is not a duration: write a number and a unit, like 7d, 24h, 90m or 2w" in result.stderr
+
+
+def test_the_quick_start_replay_shows_the_drifted_routes_real_impact() -> None:
+    """`plan --emulator --replay 7d` (README quick start): the example week's info alerts from Alertmanager
+    (Production), which only the drifted live Production Warnings takes, counted from the seeded alerts directly."""
+    from datetime import UTC, datetime
+
+    from reconciler.emulator import load_state
+    from reconciler.emulator.alert_seed import seed_week
+
+    state, store = load_state(), AlertStore()
+    total = seed_week(state, store, datetime(2026, 1, 8, tzinfo=UTC))
+    prod = SOURCES["Alertmanager (Production)"]
+    info = sum(
+        1
+        for alert in store.alerts.values()
+        if alert["alert_source_id"] == prod and any(a["value"].get("literal") == "info" for a in alert["attributes"])
+    )
+    assert info > 100
+    routes = str(REPO / "routes")
+    result = CliRunner().invoke(main, ["plan", "--emulator", "--replay", "7d", "--routes", routes, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    impact = json.loads(result.stdout)["impact"]
+    assert (impact["alerts_replayed"], impact["alerts_rerouted"], impact["limit_hit"]) == (total, info, False)
+    assert [(r["before"], r["after"], r["count"]) for r in impact["reroutes"]] == [(["Production Warnings"], [], info)]
+    text = CliRunner().invoke(main, ["plan", "--emulator", "--replay", "7d", "--routes", routes]).stdout.splitlines()
+    assert f"Impact: {info} of {total:,} alerts of the last 7d would route differently:" in text
+    assert f"  {info} Production Warnings → no route" in text

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.emulator import create_app, serve_in_thread
 from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
@@ -228,3 +230,22 @@ def test_plan_markdown_maps_exactly_the_edited_route(served: str, tmp_path: Path
         '  s0 -->|"branch one_of [main, dev]"| r1',
         *edges,
     ]
+
+
+MAP_LINE = re.compile(r'^(flowchart LR|  [scpr]\d+[\[(/]+".*"[\])/]+|  [scpr]\d+ (-->|-\.->)(\|".*"\|)? [scpr]\d+)$')
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(min_size=1, max_size=60), value=st.text(max_size=30), source=st.text(min_size=1, max_size=30))
+def test_no_name_or_value_can_break_out_of_the_map(name: str, value: str, source: str) -> None:
+    """Whatever a live route's name, source or condition value holds (the dashboard is not validated), every line of
+    each map is one node or one edge, so nothing can end the code block, the fold, or reach markdown."""
+    live = {**_doc(name, source, [value]), "escalation_config": {"escalation_targets": [{"escalation_paths": [name]}]}}
+    change = _update(name, live, _doc(name, source, [value, "x"]))
+    section = render_route_map(Plan(changes=(change,), live_count=1))
+    lines = section.splitlines()
+    assert section.count("```") == 4 and section.count("<details>") == 1 and section.endswith("</details>")
+    for block in _maps(section + "\n"):
+        for line in block.splitlines():
+            assert MAP_LINE.match(line), line
+    assert len(lines) == len(section.split("\n"))  # no line ending other than \n (\r, U+2028…) inside

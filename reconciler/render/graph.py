@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.core.evaluate import describe
+from reconciler.files.plaintext import kind_of
 from reconciler.route import Binding, Condition, Groups, Route
 
 __all__ = ["FORMATS", "graph_json", "render_dot", "render_graph", "render_mermaid"]
@@ -70,12 +71,19 @@ def graph_json(routes: Sequence[Route], *, hide_private: bool = False) -> dict[s
     return {"sources": sources, "routes": out}
 
 
-def _mermaid_text(text: str) -> str:
-    """A quoted Mermaid label: quotes and angle brackets as Mermaid's entity codes, so a name cannot break out."""
+def _mermaid_text(*lines: str) -> str:
+    """A quoted Mermaid label of `lines` (shown one under the other): quotes, angle brackets, backticks and pipes as
+    Mermaid's entity codes, so a name cannot break out."""
+    return '"' + "<br/>".join(_mermaid_line(line) for line in lines) + '"'
+
+
+def _mermaid_line(text: str) -> str:
+    # A control character or line separator (a live name is not validated) would end the line: a `\r` and then
+    # ``` would close the fence around the map in a PR comment. Each becomes a space, as markdown.escape does.
+    text = "".join(" " if kind_of(ch) else ch for ch in text)
     escaped = text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
     # A backtick opens a Mermaid "markdown string" (and, in a PR comment, could end the fence around the map).
-    escaped = escaped.replace("`", "#96;")
-    return '"' + escaped.replace("#lt;br/#gt;", "<br/>").replace("\n", " ") + '"'
+    return escaped.replace("`", "#96;").replace("|", "#124;")
 
 
 def render_mermaid(routes: Sequence[Route], *, hide_private: bool = False) -> str:
@@ -91,11 +99,11 @@ def render_mermaid(routes: Sequence[Route], *, hide_private: bool = False) -> st
         lines.append(f"  {node('source', source)}[{_mermaid_text(source)}]")
     edges = []
     for route in data["routes"]:
-        label = route["name"] + ("" if route["enabled"] else " (disabled)")
-        label += f"<br/>when {route['when']}" if route["when"] else ""
-        label += "<br/>🔒 private: not shown on GitHub" if route.get("private") else ""
+        label = [route["name"] + ("" if route["enabled"] else " (disabled)")]
+        label += [f"when {route['when']}"] if route["when"] else []
+        label += ["🔒 private: not shown on GitHub"] if route.get("private") else []
         r = node("route", route["name"])
-        lines.append(f"  {r}[{_mermaid_text(label)}]")
+        lines.append(f"  {r}[{_mermaid_text(*label)}]")
         for source in route["sources"]:
             arrow = f"-->|{_mermaid_text(source['when'])}|" if source["when"] else "-->"
             edges.append(f"  {node('source', source['source'])} {arrow} {r}")

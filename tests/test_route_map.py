@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.cli import main
 from reconciler.emulator import create_app, serve_in_thread
 from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
 from reconciler.render.markdown import render_plan_markdown
@@ -230,6 +232,12 @@ def test_plan_markdown_maps_exactly_the_edited_route(served: str, tmp_path: Path
         '  s0 -->|"branch one_of [main, dev]"| r1',
         *edges,
     ]
+    # the plan file carries it to `reconciler comment` (the PR workflow's comment job) unchanged
+    saved = run_cli(tmp_path, served, "plan", "--out", "plan.json", key=READ_ONLY)
+    assert saved.returncode == 0, saved.stderr
+    comment = CliRunner().invoke(main, ["comment", "--plan", str(tmp_path / "plan.json"), "--print"])
+    assert comment.exit_code == 0, comment.output
+    assert _section(comment.stdout) == _section(text)
 
 
 MAP_LINE = re.compile(r'^(flowchart LR|  [scpr]\d+[\[(/]+".*"[\])/]+|  [scpr]\d+ (-->|-\.->)(\|".*"\|)? [scpr]\d+)$')

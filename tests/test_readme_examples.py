@@ -244,7 +244,7 @@ def test_every_example_is_run_or_listed_with_a_reason() -> None:
     assert len(EXAMPLES) - len([e for e in EXAMPLES if e.key in NOT_RUN]) >= 25
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=lambda b: f"README.md:{b[0].line}")
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda b: b[0].key[:48])
 def test_the_readme_example_runs_as_written(block: list[Example], tmp_path: Path) -> None:
     runnable = [e for e in block if e.key not in NOT_RUN]
     if not runnable:

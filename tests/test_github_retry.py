@@ -1,6 +1,6 @@
 """The GitHub client retries like the incident.io client: 5xx for reads, primary and secondary rate limits for any
-request (after GitHub's own wait, clamped), never a write's 5xx or a write lost after sending (a POST may have created a comment); lost connections as the
-incident.io client does, and with the same default policy."""
+request (after GitHub's own wait, clamped), a connection that never opened for any request; never a write's 5xx or
+a write lost after sending (a POST may have created a comment). Its default policy is the incident.io client's."""
 
 from __future__ import annotations
 

@@ -40,6 +40,15 @@ def test_inputs_and_composite_steps() -> None:
         assert "${{" not in str(step.get("run", "")), "an expression inside run: (use env:)"
     install = steps[1]
     assert install["env"] == {"ACTION_PATH": "${{ github.action_path }}"}
+    # The plan comment and job summary name the plan.json artifact: the action keeps it, refused plans too.
+    (upload,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert upload["if"] == "${{ !cancelled() && inputs.command == 'plan' }}"
+    assert upload["with"] == {
+        "name": "plan",
+        "path": "${{ inputs.plan-file }}",
+        "retention-days": 14,
+        "if-no-files-found": "ignore",
+    }
     assert "--require-hashes --no-deps" in install["run"]
     assert '-r "$ACTION_PATH/requirements/action.txt"' in install["run"]
     assert '"$ACTION_PATH"' in install["run"] and "pip install ." not in install["run"]
@@ -138,8 +147,9 @@ def test_the_action_installs_from_its_checkout_and_plans(tmp_path: Path) -> None
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert tested.stderr.endswith(" cases passed (3 files).\n"), tested.stderr
     github_path = tmp_path / "path.txt"
-    for step in steps[2:]:
-        assert step.get("if", "inputs.command == 'install'") == "inputs.command == 'install'"
+    on_path = [s for s in steps if s.get("if") == "inputs.command == 'install'"]
+    assert len(on_path) == 1 and steps.index(on_path[0]) > 2
+    for step in (steps[2], on_path[0]):
         done = subprocess.run(
             ["bash", "-e", "-c", step["run"]],
             cwd=consumer,
@@ -167,7 +177,7 @@ def test_the_readme_workflows_are_short_and_lint_clean(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### In ten lines") : readme.index("### The full workflows")]
     blocks = re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
-    assert len(blocks) == 2
+    assert len(blocks) == 3  # plan, check (validate and route tests), drift
     folder = tmp_path / ".github" / "workflows"
     folder.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)

@@ -40,13 +40,34 @@ def test_inputs_and_composite_steps() -> None:
         assert "${{" not in str(step.get("run", "")), "an expression inside run: (use env:)"
     install = steps[1]
     assert install["env"] == {"ACTION_PATH": "${{ github.action_path }}"}
+    # The plan comment and job summary name the plan.json artifact: the action keeps it, refused plans too.
+    (upload,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert upload["if"] == "${{ !cancelled() && inputs.command == 'plan' }}"
+    assert upload["with"] == {
+        "name": "plan",
+        "path": "${{ inputs.plan-file }}",
+        "retention-days": 14,
+        "if-no-files-found": "ignore",
+    }
     assert "--require-hashes --no-deps" in install["run"]
     assert '-r "$ACTION_PATH/requirements/action.txt"' in install["run"]
     assert '"$ACTION_PATH"' in install["run"] and "pip install ." not in install["run"]
 
 
-def test_the_lock_pins_every_dependency_by_hash() -> None:
-    text = LOCK.read_text(encoding="utf-8")
+def _declared(extra: str | None) -> set[str]:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = list(project["dependencies"]) + (list(project["optional-dependencies"][extra]) if extra else [])
+    return {_name(d) for d in declared}
+
+
+@pytest.mark.parametrize(
+    ("lock", "extra"),
+    [(LOCK, None), (REPO / "requirements" / "test.txt", "test")],
+    ids=["action.txt", "test.txt"],
+)
+def test_the_lock_pins_every_dependency_by_hash(lock: Path, extra: str | None) -> None:
+    """action.txt: what the action installs; test.txt: what ci.yml installs (the test extras too)."""
+    text = lock.read_text(encoding="utf-8")
     requirements = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
     assert requirements
     for line in requirements:
@@ -56,8 +77,8 @@ def test_the_lock_pins_every_dependency_by_hash() -> None:
         if block.strip() and not block.startswith("#"):
             assert "--hash=sha256:" in block, block.splitlines()[0]
     pinned = {_name(line) for line in requirements}
-    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-    assert {_name(d) for d in declared} | {"setuptools"} <= pinned
+    assert _declared(extra) | {"setuptools"} <= pinned
+    assert "incidentio-alert-routes" not in pinned  # reconciler itself comes from the checkout
 
 
 def test_the_drift_workflow_uses_the_action() -> None:
@@ -111,6 +132,34 @@ def test_the_action_installs_from_its_checkout_and_plans(tmp_path: Path) -> None
     assert output.read_text(encoding="utf-8") == "exit-code=0\n"
     assert "## 🧪 Alert routes plan · 0 to create, 1 to update, 0 to delete" in summary.read_text(encoding="utf-8")
     assert (consumer / "plan.json").is_file()
+    # command: test runs the route tests against the routes; command: install only puts reconciler on PATH.
+    (consumer / "route-tests").mkdir()
+    for path in (REPO / "route-tests").iterdir():
+        (consumer / "route-tests" / path.name).write_bytes(path.read_bytes())
+    tested = subprocess.run(
+        ["bash", "-e", "-c", steps[2]["run"]],
+        cwd=consumer,
+        env={**env, **inputs, "COMMAND": "test", "ARGS": "", "INCIDENT_IO_API_KEY": "", "GITHUB_TOKEN": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert tested.stderr.endswith(" cases passed (3 files).\n"), tested.stderr
+    github_path = tmp_path / "path.txt"
+    on_path = [s for s in steps if s.get("if") == "inputs.command == 'install'"]
+    assert len(on_path) == 1 and steps.index(on_path[0]) > 2
+    for step in (steps[2], on_path[0]):
+        done = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=consumer,
+            env={**env, **inputs, "COMMAND": "install", "GITHUB_PATH": str(github_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert github_path.read_text(encoding="utf-8") == f"{env['RUNNER_TEMP']}/reconciler-venv/bin\n"
     installed = Path(env["RUNNER_TEMP"]) / "reconciler-venv" / "bin" / "python"
     where = subprocess.run(
         [str(installed), "-c", "import reconciler; print(reconciler.__file__)"],
@@ -128,7 +177,7 @@ def test_the_readme_workflows_are_short_and_lint_clean(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### In ten lines") : readme.index("### The full workflows")]
     blocks = re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
-    assert len(blocks) == 2
+    assert len(blocks) == 3  # plan, check (validate and route tests), drift
     folder = tmp_path / ".github" / "workflows"
     folder.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)

@@ -1,5 +1,6 @@
 """The GitHub client retries like the incident.io client: 5xx for reads, primary and secondary rate limits for any
-request (after GitHub's own wait, clamped), never a write's 5xx (a POST may have created a comment)."""
+request (after GitHub's own wait, clamped), a connection that never opened for any request; never a write's 5xx or
+a write lost after sending (a POST may have created a comment). Its default policy is the incident.io client's."""
 
 from __future__ import annotations
 
@@ -134,3 +135,53 @@ def test_a_rate_limit_that_never_lifts_gives_up_within_the_sleep_budget(fake: Fa
         " (rate limited; retried until the retry budget ran out)"
     )
     assert sleeps.waits == [50.0, 50.0]  # a third wait would pass the 120 s budget
+
+
+class Flaky(httpx.AsyncBaseTransport):
+    """Fails the first `failures` requests with `error` before they reach GitHub, then passes them on."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, error: type[httpx.TransportError], failures: int) -> None:
+        self.inner, self.error, self.failures = inner, error, failures
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.failures:
+            self.failures -= 1
+            raise self.error("connection lost", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+def _post(fake: FakeGitHub, sleeps: Sleeps, error: type[httpx.TransportError]) -> None:
+    transport = Flaky(httpx.ASGITransport(app=create_app(fake)), error, failures=1)
+
+    async def go() -> None:
+        policy = RetryPolicy(sleep=sleeps, base=0.01)
+        async with GitHub(TOKEN, base_url="http://github.test", transport=transport, retry=policy) as gh:
+            await gh.create_issue_comment(REPO, 7, "plan")
+
+    asyncio.run(go())
+
+
+def test_a_connection_that_never_opened_is_retried_even_for_a_write(fake: FakeGitHub) -> None:
+    sleeps = Sleeps()
+    _post(fake, sleeps, httpx.ConnectError)  # nothing was sent: resending cannot post twice
+    assert fake.requests == [("POST", f"/repos/{REPO}/issues/7/comments")]
+    assert len(sleeps.waits) == 1 and len(fake.comments_on(REPO, 7)) == 1
+
+
+def test_a_write_lost_after_sending_is_not_resent(fake: FakeGitHub) -> None:
+    sleeps = Sleeps()
+    with pytest.raises(GitHubError) as caught:
+        _post(fake, sleeps, httpx.ReadError)  # it may have been posted: same matrix as the incident.io client
+    assert str(caught.value) == f"GitHub POST /repos/{REPO}/issues/7/comments failed: connection lost"
+    assert fake.requests == [] and sleeps.waits == []
+
+
+def test_the_default_policy_is_the_incident_io_clients() -> None:
+    from reconciler.api.core import ApiCore
+
+    async def both() -> tuple[RetryPolicy, RetryPolicy]:
+        async with GitHub(TOKEN) as gh, ApiCore("https://api.incident.io", "example-admin") as api:
+            return gh._retry, api.retry
+
+    github_policy, incident_policy = asyncio.run(both())
+    assert github_policy == incident_policy == RetryPolicy()

@@ -110,10 +110,11 @@ def test_sdist_carries_what_the_readme_links_to(dist: tuple[Path, Path]) -> None
     assert links, "README.md links to no file?"
     for target in sorted(links):
         assert target in names, f"README.md links to {target}, which the sdist lacks"
-    for folder, pattern in (("docs", "*.md"), ("schema", "*.json"), ("routes", "*.yaml")):
+    folders = (("docs", "*.md"), ("schema", "*.json"), ("routes", "*.yaml"), ("route-tests", "*.yaml"))
+    for folder, pattern in (*folders, ("requirements", "*.txt")):
         for path in sorted((REPO / folder).glob(pattern)):
             assert f"{folder}/{path.name}" in names, f"{folder}/{path.name} missing from the sdist"
-    assert {"LICENSE", "README.md", "pyproject.toml", ".pre-commit-hooks.yaml"} <= names
+    assert {"LICENSE", "README.md", "pyproject.toml", ".pre-commit-hooks.yaml", "action.yml"} <= names
 
 
 def test_twine_check_passes(dist: tuple[Path, Path]) -> None:

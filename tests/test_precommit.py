@@ -1,5 +1,6 @@
 """`.pre-commit-hooks.yaml` works from another repository: `pre-commit try-repo` installs reconciler from this
-checkout into its own virtualenv (from the package index, hence slow) and validates a routes repository."""
+checkout into its own virtualenv (from the package index, hence slow), validates a routes repository and runs its
+route tests."""
 
 from __future__ import annotations
 
@@ -95,11 +96,12 @@ def _routes_repo(root: Path) -> Path:
     repo = root / "routes-repo"
     shutil.copytree(REPO / "routes", repo / "routes")
     shutil.copytree(REPO / "schema", repo / "schema")  # the files' `$schema` comment points at ../schema
+    shutil.copytree(REPO / "route-tests", repo / "route-tests")
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     return repo
 
 
-def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def _try_repo(repo: Path, home: Path, hook: str = "reconciler-validate") -> subprocess.CompletedProcess[str]:
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     env = {
         "PATH": os.environ["PATH"],
@@ -113,7 +115,7 @@ def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
         "GIT_COMMITTER_EMAIL": "t@example.com",
     }
     return subprocess.run(
-        [find_tool("pre-commit"), "try-repo", str(REPO), "reconciler-validate", "--all-files", "--color", "never"],
+        [find_tool("pre-commit"), "try-repo", str(REPO), hook, "--all-files", "--color", "never"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -139,3 +141,21 @@ def test_try_repo_fails_located_on_a_broken_file(tmp_path: Path, pre_commit_home
     assert re.search(r"^reconciler validate\.+Failed$", result.stdout, re.MULTILINE), result.stdout
     assert "- hook id: reconciler-validate\n- exit code: 1\n" in result.stdout
     assert "\nroutes/informational.yaml:2:7: $.name: " in result.stdout
+
+
+def test_the_route_test_hook_passes_then_fails_located_on_a_typo(tmp_path: Path, pre_commit_home: Path) -> None:
+    repo = _routes_repo(tmp_path)
+    result = _try_repo(repo, pre_commit_home, "reconciler-test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^reconciler test\.+Passed$", result.stdout, re.MULTILINE), result.stdout
+    # The README's example of a typo in review: warnings no longer match the route meant for them.
+    route = repo / "routes" / "production-warnings.yaml"
+    text = route.read_text(encoding="utf-8")
+    assert "values: [warning]" in text
+    route.write_text(text.replace("values: [warning]", "values: [warn]"), encoding="utf-8")
+    result = _try_repo(repo, pre_commit_home, "reconciler-test")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"^reconciler test\.+Failed$", result.stdout, re.MULTILINE), result.stdout
+    assert "- hook id: reconciler-test\n- exit code: 1\n" in result.stdout
+    assert "\nroute-tests/production.yaml:23:7: $.cases[1].expect.routes: " in result.stdout
+    assert "1 of 13 cases failed (3 files)." in result.stdout

@@ -78,7 +78,17 @@ def test_apply_holds_the_write_key_in_a_main_only_environment_and_never_cancels(
     assert apply["permissions"] == {"contents": "read"}
     assert workflow["concurrency"]["cancel-in-progress"] is False
     uses = {str(s["uses"]).split("@")[0] for s in apply["steps"] if "uses" in s}
-    assert uses <= ALLOWED_IN_WRITE_JOB
+    # "./" is this repository's own action at the same commit, here only to install reconciler; the actions it runs
+    # for that count as the job's own.
+    assert uses <= ALLOWED_IN_WRITE_JOB | {"./"}
+    assert {s["with"]["command"] for s in apply["steps"] if s.get("uses") == "./"} == {"install"}
+    action_steps = yaml.safe_load(ACTION.read_text(encoding="utf-8"))["runs"]["steps"]
+    for step in action_steps:
+        condition = str(step.get("if", ""))
+        if "uses" in step and "inputs.command ==" not in condition:  # runs for every command
+            assert str(step["uses"]).split("@")[0] in ALLOWED_IN_WRITE_JOB, step
+        elif "uses" in step:
+            assert "'install'" not in condition and "!=" not in condition, step
     text = (WORKFLOWS / "apply.yml").read_text()
     # The write key appears only in the environment-protected job, and apply is pinned to the reviewed plan.
     assert text.count("INCIDENT_IO_WRITE_API_KEY") == 1
@@ -144,3 +154,30 @@ def test_ci_runs_the_suite_on_every_supported_python() -> None:
     assert job["strategy"]["fail-fast"] is False
     (setup,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/setup-python@")]
     assert setup["with"]["python-version"] == "${{ matrix.python-version }}"
+
+
+def test_no_workflow_resolves_dependencies_at_run_time() -> None:
+    """Every install is locked: the plan, apply and drift jobs install through this repository's action
+    (requirements/action.txt, hash-checked); CI installs requirements/test.txt with --require-hashes."""
+    installs: dict[str, list[str]] = {}
+    for path in FILES:
+        for job, step in _steps(_load(path)):
+            script = str(step.get("run", ""))
+            installs.setdefault(path.name, []).extend(
+                f"{job}: {line.strip()}" for line in script.splitlines() if "pip install" in line
+            )
+    assert installs["plan.yml"] == installs["apply.yml"] == installs["drift.yml"] == []
+    assert installs["ci.yml"] == [
+        "test: python -m pip install --require-hashes --no-deps -r requirements/test.txt",
+        "test: python -m pip install --no-deps --no-build-isolation -e .",
+    ]
+    for name in ("plan.yml", "apply.yml", "drift.yml"):
+        for job_name, job in _load(WORKFLOWS / name)["jobs"].items():
+            steps = job["steps"]
+            uses = [str(s.get("uses", "")) for s in steps]
+            runs_reconciler = any("reconciler " in str(s.get("run", "")) for s in steps)
+            assert "./" in uses or not runs_reconciler, f"{name} {job_name}: runs reconciler without the action"
+            if runs_reconciler:
+                first_run = next(i for i, s in enumerate(steps) if "reconciler " in str(s.get("run", "")))
+                assert uses.index("./") < first_run, f"{name} {job_name}: reconciler runs before it is installed"
+                assert steps[uses.index("./")]["with"]["command"] in ("install", "validate", "drift")

@@ -31,7 +31,12 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "max_deletes": ("max_deletes", "--max-deletes", "a percentage, 0 to 100"),
     "protected_from": ("protected_from", "--protected-from", "a folder path"),
     "limits_from": ("limits_from", "--limits-from", "a file path"),
+    "replay": ("replay", "--replay", "a duration such as 7d, 24h, 90m or 2w"),
+    "replay_limit": ("replay_limit", "--replay-limit", "a whole number of alerts, 1 or more"),
 }
+# The channel map has no setting of its own: it is always `channels.yaml` in the routes folder, so `config` shows it
+# (derived from `routes`) but a file cannot set it apart from the routes.
+CHANNELS_ROW = "channels"
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,15 @@ def _check(source: str, key: str, value: Any) -> None:
         ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 100
     elif key == "api_version":
         ok = value in ("auto", "v3", "v2")
+    elif key == "replay_limit":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    elif key == "replay":
+        from reconciler.core.impact import parse_duration  # here: every command imports this module at start
+
+        try:
+            ok = isinstance(value, str) and parse_duration(value) is not None
+        except ValueError:
+            ok = False
     else:
         ok = isinstance(value, str) and value != ""
     if not ok:
@@ -69,6 +83,12 @@ def load_config(folder: Path) -> Loaded:
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: expected a table of settings")
     for key, value in table.items():
+        if key == CHANNELS_ROW:
+            from reconciler.files.load import CHANNELS_FILE
+
+            raise ConfigError(
+                f"{source}: channels: the channel map is always {CHANNELS_FILE} in the routes folder; set routes"
+            )
         if key not in KEYS:
             known = ", ".join(KEYS)
             raise ConfigError(f"{source}: unknown setting {key!r} (known: {known})")
@@ -132,6 +152,12 @@ def effective(group: click.Group, loaded: Loaded) -> list[tuple[str, Any, str]]:
                 default = default.as_posix()
             plain = default if isinstance(default, str | int | float) else None  # not click's UNSET, not a callable
             rows.append((key, builtin.get(key, plain) if plain is None else plain, "default"))
+        if key == "routes":
+            from reconciler.files.load import CHANNELS_FILE  # here: every command imports this module at start
+
+            routes, routes_source = rows[-1][1], rows[-1][2]
+            where = "default" if routes_source == "default" else f"routes, {routes_source}"
+            rows.append((CHANNELS_ROW, (Path(str(routes)) / CHANNELS_FILE).as_posix(), where))
     return rows
 
 

@@ -1,0 +1,190 @@
+"""`--changed-from REF`: git's changes between REF and the work tree become exactly the targets a PR plan needs.
+
+Each test builds a git repository in a temporary folder (`git init`), commits route files, changes the work tree,
+and checks the `Targets` (or the full-plan fallback) that `run.changed.changed_since` makes of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconciler.core.changed import FileChange, is_route_file, parse_name_status
+from reconciler.errors import ConfigError
+from reconciler.model import ChangedFrom, Targets
+from reconciler.run.changed import Changed, changed_since
+from tests.drift_scenario import git
+
+
+def _route(name: str, route_id: str | None = None, extra: str = "") -> str:
+    pinned = f"id: {route_id}\n" if route_id else ""
+    return f"{pinned}name: {name}\nalert_sources:\n  - alert_source: Axiom\n{extra}"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A checkout with three committed route files (one pinning its id), a channel map and a schema folder."""
+    git(tmp_path, "init", "-q", "-b", "main")
+    routes = tmp_path / "routes"
+    routes.mkdir()
+    (routes / "alpha.yaml").write_text(_route("Alpha"))
+    (routes / "beta.yaml").write_text(_route("Beta", "01BETA"))
+    (routes / "gamma.yml").write_text(_route("Gamma [EU]"))
+    (routes / "channels.yaml").write_text('slack:\n  "#alerts": C07ALERTS01\n')
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "alert-route.schema.json").write_text("{}\n")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "routes"\n\n[tool.reconciler]\nroutes = "routes"\n')
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "routes")
+    return tmp_path
+
+
+def _head(repo: Path) -> str:
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def _changed(repo: Path, ref: str = "HEAD") -> Changed:
+    return changed_since(ref, Path("routes"), cwd=repo)
+
+
+def _targets(repo: Path, names: tuple[str, ...], ids: tuple[str, ...], files: tuple[str, ...]) -> Targets:
+    return Targets(names=names, ids=ids, changed_from=ChangedFrom(ref="HEAD", commit=_head(repo), files=files))
+
+
+def test_a_modified_file_targets_its_route(repo: Path) -> None:
+    (repo / "routes" / "alpha.yaml").write_text(_route("Alpha", extra="enabled: false\n"))
+    changed = _changed(repo)
+    assert changed == Changed(ref="HEAD", targets=_targets(repo, ("Alpha",), (), ("routes/alpha.yaml",)))
+    assert changed.message == ""
+
+
+def test_a_name_changed_in_place_targets_the_old_and_the_new_name_and_the_pinned_id(repo: Path) -> None:
+    (repo / "routes" / "beta.yaml").write_text(_route("Beta Two", "01BETA"))
+    assert _changed(repo).targets == _targets(repo, ("Beta", "Beta Two"), ("01BETA",), ("routes/beta.yaml",))
+
+
+def test_a_renamed_file_targets_both_names(repo: Path) -> None:
+    git(repo, "mv", "routes/alpha.yaml", "routes/alpha-prime.yaml")
+    (repo / "routes" / "alpha-prime.yaml").write_text(_route("Alpha Prime"))
+    files = ("routes/alpha.yaml -> routes/alpha-prime.yaml",)
+    assert _changed(repo).targets == _targets(repo, ("Alpha", "Alpha Prime"), (), files)
+
+
+def test_a_deleted_file_targets_the_route_it_defined(repo: Path) -> None:
+    (repo / "routes" / "beta.yaml").unlink()
+    (repo / "routes" / "gamma.yml").unlink()
+    files = ("routes/beta.yaml", "routes/gamma.yml")
+    assert _changed(repo).targets == _targets(repo, ("Beta", "Gamma [EU]"), ("01BETA",), files)
+
+
+def test_added_files_committed_staged_or_untracked_are_targeted(repo: Path) -> None:
+    (repo / "routes" / "delta.yaml").write_text(_route("Delta"))
+    git(repo, "add", "routes/delta.yaml")
+    git(repo, "commit", "-q", "-m", "delta")
+    (repo / "routes" / "team").mkdir()
+    (repo / "routes" / "team" / "epsilon.yaml").write_text(_route("Epsilon"))  # staged, not committed
+    git(repo, "add", "routes/team/epsilon.yaml")
+    (repo / "routes" / "zeta.yaml").write_text(_route("Zeta", "01ZETA"))  # untracked
+    changed = changed_since("HEAD~1", Path("routes"), cwd=repo)
+    assert changed.targets is not None
+    assert (changed.targets.names, changed.targets.ids) == (("Delta", "Epsilon", "Zeta"), ("01ZETA",))
+    assert changed.targets.changed_from is not None
+    assert changed.targets.changed_from.files == ("routes/delta.yaml", "routes/team/epsilon.yaml", "routes/zeta.yaml")
+    assert changed.targets.changed_from.commit == git(repo, "rev-parse", "HEAD~1").strip()
+
+
+def test_files_that_are_not_route_files_change_nothing(repo: Path) -> None:
+    (repo / "routes" / "README.md").write_text("notes\n")
+    (repo / "routes" / ".hidden.yaml").write_text(_route("Hidden"))
+    (repo / "other").mkdir()
+    (repo / "other" / "elsewhere.yaml").write_text(_route("Elsewhere"))
+    (repo / ".gitignore").write_text("ignored.yaml\n")
+    (repo / "routes" / "ignored.yaml").write_text(_route("Ignored"))  # git ignores it: not a change
+    changed = _changed(repo)
+    assert changed.targets == _targets(repo, (), (), ())
+    assert changed.message == "--changed-from: no route files changed since HEAD"
+
+
+def test_a_file_that_does_not_parse_contributes_its_other_side(repo: Path) -> None:
+    (repo / "routes" / "alpha.yaml").write_text("name: [unclosed\n")
+    assert _changed(repo).targets == _targets(repo, ("Alpha",), (), ("routes/alpha.yaml",))
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "reason"),
+    [
+        ("schema/alert-route.schema.json", '{"type": "object"}\n', "schema/"),
+        ("schema/extra.json", "{}\n", "schema/"),
+        ("routes/channels.yaml", 'slack:\n  "#alerts": C07ALERTS02\n', "routes/channels.yaml"),
+        ("reconciler.toml", 'routes = "routes"\n', "reconciler.toml"),
+        (
+            "pyproject.toml",
+            '[project]\nname = "routes"\n\n[tool.reconciler]\nroutes = "routes"\nmax_deletes = 10\n',
+            "pyproject.toml [tool.reconciler]",
+        ),
+    ],
+)
+def test_a_change_every_route_depends_on_plans_every_route(repo: Path, path: str, content: str, reason: str) -> None:
+    (repo / "routes" / "alpha.yaml").write_text(_route("Alpha", extra="enabled: false\n"))
+    (repo / path).write_text(content)
+    changed = _changed(repo)
+    assert changed == Changed(ref="HEAD", full=reason)
+    assert changed.message == f"--changed-from: {reason} changed, planning every route"
+
+
+def test_a_deleted_schema_plans_every_route(repo: Path) -> None:
+    git(repo, "rm", "-q", "schema/alert-route.schema.json")
+    assert _changed(repo).full == "schema/"
+
+
+def test_pyproject_edits_outside_the_reconciler_table_keep_the_plan_targeted(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text('[project]\nname = "renamed"\n\n[tool.reconciler]\nroutes = "routes"\n')
+    assert _changed(repo).targets == _targets(repo, (), (), ())
+
+
+def test_a_bad_ref_is_one_line_naming_it(repo: Path) -> None:
+    with pytest.raises(ConfigError) as bad:
+        _changed(repo, "no-such-branch")
+    assert str(bad.value) == f"--changed-from no-such-branch: no commit by that name in the git checkout {repo}"
+    with pytest.raises(ConfigError) as option:
+        _changed(repo, "--output=/tmp/x")
+    assert str(option.value) == "--changed-from --output=/tmp/x: not a git ref (it starts with '-')"
+
+
+def test_routes_outside_a_git_checkout_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "routes").mkdir()
+    with pytest.raises(ConfigError) as refused:
+        changed_since("main", Path("routes"), cwd=tmp_path)
+    assert str(refused.value) == "--changed-from main: routes is not in a git checkout"
+
+
+_paths = st.lists(st.text(alphabet="abc/._- é", min_size=1, max_size=12).filter(lambda p: "\0" not in p), min_size=3)
+
+
+@given(paths=_paths, letters=st.lists(st.sampled_from("AMDTRU"), min_size=1, max_size=10))
+def test_name_status_output_is_read_back_whole(paths: list[str], letters: list[str]) -> None:
+    expected: list[FileChange] = []
+    raw = b""
+    for index, letter in enumerate(letters):
+        one, two = paths[index % len(paths)], paths[(index + 1) % len(paths)]
+        if letter == "R":
+            raw += f"R087\0{one}\0{two}\0".encode()
+            expected.append(FileChange("R", one, two))
+        else:
+            raw += f"{letter}\0{one}\0".encode()
+            expected.append(FileChange(letter, None if letter == "A" else one, None if letter == "D" else one))
+    assert parse_name_status(raw) == expected
+
+
+def test_route_files_are_found_as_the_loader_finds_them() -> None:
+    assert is_route_file("routes/a.yaml", "routes")
+    assert is_route_file("routes/team/b.yml", "routes")
+    assert is_route_file("a.yaml", "")
+    assert not is_route_file("routes/channels.yaml", "routes")
+    assert is_route_file("routes/team/channels.yaml", "routes")  # only the root's is the channel map
+    assert not is_route_file("routes/.hidden/c.yaml", "routes")
+    assert not is_route_file("routes/readme.md", "routes")
+    assert not is_route_file("routes-old/a.yaml", "routes")

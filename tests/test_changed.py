@@ -6,6 +6,7 @@ and checks the `Targets` (or the full-plan fallback) that `run.changed.changed_s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.core.changed import FileChange, is_route_file, parse_name_status
-from reconciler.errors import ConfigError
-from reconciler.model import ChangedFrom, Targets
+from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.model import ChangedFrom, Plan, Targets
+from reconciler.planfile import dump_plan, load_plan, plan_checksum, plan_to_dict, review_fingerprint
+from reconciler.render.markdown import render_plan_markdown
 from reconciler.run.changed import Changed, changed_since
 from tests.drift_scenario import git
 
@@ -188,3 +191,43 @@ def test_route_files_are_found_as_the_loader_finds_them() -> None:
     assert not is_route_file("routes/.hidden/c.yaml", "routes")
     assert not is_route_file("routes/readme.md", "routes")
     assert not is_route_file("routes-old/a.yaml", "routes")
+
+
+_WHEN = {"api_url": "https://api.incident.io", "created_at": "2026-01-01T00:00:00Z"}
+_SOURCE = ChangedFrom(ref="origin/main", commit="a" * 40, files=("routes/a.yaml -> routes/b.yaml",))
+
+
+def test_the_plan_file_records_the_names_and_the_ref_under_the_seal_and_outside_the_review() -> None:
+    targeted = Plan(targets=Targets(names=("Prod [EU]", "B"), ids=("01B",), unread=998, changed_from=_SOURCE))
+    assert load_plan(dump_plan(targeted, **_WHEN)).plan == targeted
+    document = plan_to_dict(targeted, **_WHEN)
+    assert document["targets"] == {
+        "patterns": [],
+        "ids": ["01B"],
+        "names": ["Prod [EU]", "B"],
+        "unread": 998,
+        "changed_from": {"ref": "origin/main", "commit": "a" * 40, "files": ["routes/a.yaml -> routes/b.yaml"]},
+    }
+    # What a reviewer approves is what is written: the same changes have the same fingerprint, targeted or not.
+    assert review_fingerprint(targeted) == review_fingerprint(Plan())
+    assert document["checksum"] != plan_to_dict(Plan(targets=Targets(names=("B",), unread=998)), **_WHEN)["checksum"]
+    # Names are exact: "Prod [EU]" is not a glob that selects "Prod E".
+    assert targeted.targets is not None and not targeted.targets.matches("Prod E")
+    assert targeted.targets.matches(" prod [eu] ")
+
+    document["targets"]["changed_from"]["commit"] = "main"
+    document["checksum"] = plan_checksum(document)
+    with pytest.raises(ReconcilerError) as refused:
+        load_plan(json.dumps(document))
+    assert "$.targets.changed_from.commit" in str(refused.value)
+
+
+def test_the_pr_comment_says_the_plan_is_targeted_and_at_what() -> None:
+    targets = Targets(names=("B",), unread=998, changed_from=_SOURCE)
+    empty = render_plan_markdown(Plan(in_sync=1, targets=targets), review="0" * 64)
+    assert empty.endswith(
+        "✅ **No changes** (1 routes in sync; <b>targeted</b> at the 1 route file changed since "
+        "<code>origin/main</code>, 998 other live routes not read)\n"
+    )
+    by_name = render_plan_markdown(Plan(targets=Targets(patterns=("B*",), unread=1)), review="0" * 64)
+    assert "<b>targeted</b> (--target), 1 other live route not read" in by_name

@@ -14,8 +14,9 @@ Informational route loses an alert source) and each run is the whole command, st
 
 Every run starts from `POST /_emulator/reset` with the rate limit at 1,200/min and the bucket empty (scenario (b) of
 bench_plan.py). Both plans must contain exactly the one update. Requests come from the emulator's request log; wall
-time from the monotonic clock; CPU (user + sys) and peak RSS from the child's own rusage (`os.wait4`); the load
-average is printed with every row.
+time from the monotonic clock, split by the emulator's request times into start-up (to the first request), reads
+(first to last request) and the rest (after the last); `floor` is the answered requests at 20/s; CPU (user + sys)
+and peak RSS from the child's own rusage (`os.wait4`); the load average is printed with every row.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_plan import KEY, ROOT, ROUTE_PAGE, SCENARIOS, Control, emulator, export_routes
+from bench_plan import KEY, RATE_PER_MINUTE, ROOT, ROUTE_PAGE, SCENARIOS, Control, emulator, export_routes
 
 RATE_BOUND = SCENARIOS["b"]  # 1,200/min, the bucket starting empty
 CHANGED = "informational.yaml"
@@ -49,6 +50,9 @@ class Run:
     lookups: int
     rate_limited: int
     load: float
+    first: float  # from the process's start to its first request (start-up, reading the files' list, git)
+    reading: float  # from the first request to the last
+    after: float  # from the last request to the exit (diff, plan, output)
 
     @property
     def requests(self) -> int:
@@ -83,10 +87,11 @@ def plan(control: Control, url: str, repo: Path, targeted: bool) -> Run:
     env |= {"INCIDENT_IO_API_KEY": KEY, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "reconciler", "plan", "--routes", "routes", "--api-url", url]
     command += ["--changed-from", "HEAD"] if targeted else []
-    started = time.monotonic()
+    started, epoch = time.monotonic(), time.time()
     process = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.monotonic() - started
+    ended = time.time()
     assert process.stdout is not None and process.stderr is not None
     out, err = process.stdout.read(), process.stderr.read()
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -105,7 +110,15 @@ def plan(control: Control, url: str, repo: Path, targeted: bool) -> Run:
         lookups=len(answered) - len(routes),
         rate_limited=len(log) - len(answered),
         load=os.getloadavg()[0],
+        first=log[0]["at"] - epoch,
+        reading=log[-1]["at"] - log[0]["at"],
+        after=ended - log[-1]["at"],
     )
+
+
+def floor(run: Run) -> float:
+    """The rate limit's floor: every answered request at 1,200/min from an empty bucket (a 429 takes no token)."""
+    return (run.requests - run.rate_limited) / (RATE_PER_MINUTE / 60)
 
 
 def report(label: str, routes: int, runs: list[Run]) -> Run:
@@ -114,7 +127,8 @@ def report(label: str, routes: int, runs: list[Run]) -> Run:
     spread = "/".join(f"{r.wall:.2f}" for r in runs) if len(runs) > 1 else ""
     print(
         f"{label:8} {routes:>5} {run.lists:>5} {run.gets:>5} {run.lookups:>7} {run.requests:>5} {run.rate_limited:>4} "
-        f"{run.wall:>7.2f} {run.cpu:>6.2f} {run.rss_mb:>6.1f} {run.load:>5.2f}  {spread}",
+        f"{run.wall:>7.2f} {floor(run):>6.2f} {run.first:>6.2f} {run.reading:>6.2f} {run.after:>6.2f} "
+        f"{run.cpu:>6.2f} {run.rss_mb:>6.1f} {run.load:>5.2f}  {spread}",
         flush=True,
     )
     return run
@@ -129,7 +143,8 @@ def main() -> None:
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     header = (
         f"{'plan':8} {'N':>5} {'lists':>5} {'GETs':>5} {'lookups':>7} {'sent':>5} {'429':>4} "
-        f"{'wall s':>7} {'CPU s':>6} {'RSS MB':>6} {'load':>5}  runs (wall s)"
+        f"{'wall s':>7} {'floor':>6} {'to 1st':>6} {'reads':>6} {'after':>6} {'CPU s':>6} {'RSS MB':>6} {'load':>5}"
+        "  runs (wall s)"
     )
     print(header)
     print("-" * len(header), flush=True)

@@ -6,20 +6,26 @@ and checks the `Targets` (or the full-plan fallback) that `run.changed.changed_s
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.api import IncidentIO, asgi_transport
 from reconciler.core.changed import FileChange, is_route_file, parse_name_status
+from reconciler.emulator import create_app
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.model import ChangedFrom, Plan, Targets
 from reconciler.planfile import dump_plan, load_plan, plan_checksum, plan_to_dict, review_fingerprint
 from reconciler.render.markdown import render_plan_markdown
 from reconciler.run.changed import Changed, changed_since
+from reconciler.run.pipeline import build_plan_from_repo
 from tests.drift_scenario import git
+from tests.e2e_helpers import ADMIN, REPO
 
 
 def _route(name: str, route_id: str | None = None, extra: str = "") -> str:
@@ -231,3 +237,70 @@ def test_the_pr_comment_says_the_plan_is_targeted_and_at_what() -> None:
     )
     by_name = render_plan_markdown(Plan(targets=Targets(patterns=("B*",), unread=1)), review="0" * 64)
     assert "<b>targeted</b> (--target), 1 other live route not read" in by_name
+
+
+# The property that matters: on a pull request, the targeted plan is the full plan of what the PR changes. The example
+# organisation differs from its files in one route (Production Warnings, edited in the dashboard), which no
+# operation below touches: the full plan shows it, the targeted plan must not, and must show everything else.
+_FILES = ["database-alerts", "informational", "production-alerts", "staging-notifications", "unrouted-alerts"]
+_DRIFTED = "Production Warnings"
+
+
+def _operate(repo: Path, operation: str, stem: str) -> None:
+    path = repo / "routes" / f"{stem}.yaml"
+    text = path.read_text()
+    name = next(line.removeprefix("name: ") for line in text.splitlines() if line.startswith("name: "))
+    if operation == "modify":
+        path.write_text(text + "enabled: false\n")
+    elif operation == "rename route":
+        path.write_text(text.replace(f"name: {name}\n", f"name: {name} Two\n"))
+    elif operation == "move file":
+        git(repo, "mv", f"routes/{stem}.yaml", f"routes/{stem}-moved.yaml")
+    elif operation == "delete":
+        path.unlink()
+    else:  # "add": a new untracked file, a copy under another name
+        (repo / "routes" / f"{stem}-copy.yaml").write_text(text.replace(f"name: {name}\n", f"name: {name} Copy\n"))
+
+
+def _plans(routes: Path, targets: Targets | None, prune: bool) -> tuple[Plan, Plan]:
+    async def go() -> tuple[Plan, Plan]:
+        async with IncidentIO("https://emulator.invalid", ADMIN, transport=asgi_transport(create_app())) as api:
+            full, _ = await build_plan_from_repo(api, routes, prune=prune, force=True)
+            targeted, _ = await build_plan_from_repo(api, routes, prune=prune, force=True, targets=targets)
+            return full, targeted
+
+    return asyncio.run(go())
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    operations=st.lists(
+        st.tuples(st.sampled_from(["modify", "rename route", "move file", "delete", "add"]), st.sampled_from(_FILES)),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda operation: operation[1],
+    ),
+    prune=st.booleans(),
+)
+def test_the_targeted_plan_is_the_full_plan_of_what_changed(
+    tmp_path_factory: pytest.TempPathFactory, operations: list[tuple[str, str]], prune: bool
+) -> None:
+    repo = tmp_path_factory.mktemp("pr")
+    shutil.copytree(REPO / "routes", repo / "routes")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "routes")
+    for operation, stem in operations:
+        _operate(repo, operation, stem)
+    changed = changed_since("main", Path("routes"), cwd=repo)
+    assert changed.targets is not None
+    full, targeted = _plans(repo / "routes", changed.targets, prune)
+    expected = [change for change in full.changes if change.name != _DRIFTED]
+    assert [(c.action, c.name, c.route_id) for c in targeted.changes] == [
+        (c.action, c.name, c.route_id) for c in expected
+    ]
+    assert targeted.changes == tuple(expected)
+    assert targeted.unmanaged == full.unmanaged
+    assert targeted.targets is not None and targeted.targets.unread == 6 - len(targeted.snapshot)

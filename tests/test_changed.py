@@ -304,3 +304,10 @@ def test_the_targeted_plan_is_the_full_plan_of_what_changed(
     assert targeted.changes == tuple(expected)
     assert targeted.unmanaged == full.unmanaged
     assert targeted.targets is not None and targeted.targets.unread == 6 - len(targeted.snapshot)
+
+
+def test_without_git_the_option_says_so(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(repo / "no-such-bin"))
+    with pytest.raises(ConfigError) as refused:
+        _changed(repo)
+    assert str(refused.value) == "--changed-from HEAD: git is not installed (it tells which route files changed)"

@@ -7,6 +7,7 @@ from that side (the work tree's is reported by validation anyway; a broken file 
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -57,6 +58,8 @@ def changed_since(ref: str, routes_dir: Path, *, cwd: Path | None = None) -> Cha
 
     Raises ConfigError (one line, naming the ref) when `routes_dir` is not in a git checkout or `ref` names no commit.
     """
+    if shutil.which("git") is None:
+        raise ConfigError(f"--changed-from {ref}: git is not installed (it tells which route files changed)")
     folder = cwd if cwd is not None else Path.cwd()
     routes_abs = (folder / routes_dir).resolve()
     root = git.toplevel(routes_abs) if routes_abs.is_dir() else None

@@ -213,8 +213,7 @@ def apply_command(
     if prune or force or protected_from is not None or limits is not None or auto_approve or target or changed_from:
         raise ConfigError(
             "--prune, --force, --protected-from, the limits, --target, --changed-from and --auto-approve apply when "
-            "planning; "
-            "a saved plan is applied as it was reviewed"
+            "planning; a saved plan is applied as it was reviewed"
         )
     plan = read_saved(plan_file, settings, expect_checksum, expect_review)
     if plan.empty:

@@ -111,7 +111,7 @@ def worker(out: Path, corpus: Path, seconds: int, dictionary: Path) -> None:
 
 
 def seeds() -> dict[str, bytes]:
-    from reconciler.model import Plan
+    from reconciler.model import ChangedFrom, Plan, Targets
     from tests.test_planfile import document, sample_plan
     from tests.test_planfile_malformed import CASES
 
@@ -121,6 +121,19 @@ def seeds() -> dict[str, bytes]:
         "valid-compact": json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode(),
         "valid-empty-plan": json.dumps(document(Plan())).encode(),
         "valid-creates-only": json.dumps(document(Plan(changes=sample_plan().changes[:1]))).encode(),
+        "valid-changed-from": json.dumps(
+            document(
+                Plan(
+                    changes=sample_plan().changes[:1],
+                    targets=Targets(
+                        names=("Prod [EU]",),
+                        ids=("01ABC",),
+                        unread=998,
+                        changed_from=ChangedFrom("origin/main", "a" * 40, ("routes/a.yaml -> routes/b.yaml",)),
+                    ),
+                )
+            )
+        ).encode(),
     }
     for name, build, _error, _message in CASES:
         if name in {"too-big", "too-many-brackets"}:

@@ -32,21 +32,35 @@ def name_key(name: str) -> str:
 class Targets:
     """Which routes a run is limited to (`--target`, like Terraform's `-target`), and what that left unread.
 
-    `patterns` are globs matched against route names as people read them (`name_key`); `ids` are route ids chosen
-    directly (for other sources of targets, like the routes a change touches). `unread` counts the live routes the
-    run listed but did not read because no target selects them.
+    `patterns` are globs matched against route names as people read them (`name_key`); `names` are exact names
+    (never globs: a route file's name may hold `[` or `*`) and `ids` route ids, chosen directly by other sources of
+    targets, like the routes a git change touches (`changed_from`). `unread` counts the live routes the run listed
+    but did not read because no target selects them.
     """
 
     patterns: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
     unread: int = 0
+    names: tuple[str, ...] = ()
+    changed_from: ChangedFrom | None = None
 
     def matches(self, name: str, route_id: str | None = None) -> bool:
         """Whether a route with this name (or id) is targeted; a pattern equal to the name always matches it."""
         if route_id is not None and route_id in self.ids:
             return True
         key = name_key(name)
+        if any(key == name_key(exact) for exact in self.names):
+            return True
         return any(key == name_key(pattern) or fnmatchcase(key, name_key(pattern)) for pattern in self.patterns)
+
+
+@dataclass(frozen=True)
+class ChangedFrom:
+    """Where `--changed-from REF` targets came from: the ref as given, the commit it named, the route files changed."""
+
+    ref: str
+    commit: str
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

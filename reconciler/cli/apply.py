@@ -13,6 +13,7 @@ from reconciler.cli.common import (
     ApiSettings,
     api_options,
     api_settings,
+    changed_from_option,
     fail,
     handle_errors,
     open_client,
@@ -22,9 +23,16 @@ from reconciler.cli.common import (
     safety_limits,
     target_option,
 )
-from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, finish, note_targets, progress, refuse, waiting_for_lock
+from reconciler.cli.output import (
+    DEFAULT_LOCK_TIMEOUT,
+    changed_targets,
+    finish,
+    note_targets,
+    progress,
+    refuse,
+    waiting_for_lock,
+)
 from reconciler.core.outcome import ApplyReport
-from reconciler.core.target import targets_from
 from reconciler.errors import ConfigError, UnsafePlan
 from reconciler.model import Plan, SafetyLimits
 from reconciler.planfile import MAX_PLAN_BYTES, load_plan, review_fingerprint, safe_api_url
@@ -77,7 +85,9 @@ async def plan_and_apply(
     auto_approve: bool,
     lock_timeout: float,
     target: tuple[str, ...] = (),
+    changed_from: str | None = None,
 ) -> int:
+    targets = changed_targets(routes_dir, target, changed_from)  # before the lock and any read
     # The lock covers the plan too: a second one-shot apply then plans from what the first one wrote.
     with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
         # One client for both steps: with --emulator, a second client would talk to a fresh emulator.
@@ -91,7 +101,7 @@ async def plan_and_apply(
                     protected_from=protected_from,
                     limits=limits,
                     on_progress=on_progress,
-                    targets=targets_from(target),
+                    targets=targets,
                 )
             click.echo(render_plan_text(plan), nl=False)
             note_targets(plan)
@@ -130,6 +140,7 @@ def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | No
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @routes_option
 @target_option
+@changed_from_option
 @plan_options
 @click.option(
     "--expect-review",
@@ -156,6 +167,7 @@ def apply_command(
     plan_file: Path | None,
     routes_dir: Path,
     target: tuple[str, ...],
+    changed_from: str | None,
     prune: bool,
     force: bool,
     protected_from: Path | None,
@@ -195,12 +207,13 @@ def apply_command(
                 auto_approve=auto_approve,
                 lock_timeout=lock_timeout,
                 target=target,
+                changed_from=changed_from,
             )
         )
-    if prune or force or protected_from is not None or limits is not None or auto_approve or target:
+    if prune or force or protected_from is not None or limits is not None or auto_approve or target or changed_from:
         raise ConfigError(
-            "--prune, --force, --protected-from, the limits, --target and --auto-approve apply when planning; "
-            "a saved plan is applied as it was reviewed"
+            "--prune, --force, --protected-from, the limits, --target, --changed-from and --auto-approve apply when "
+            "planning; a saved plan is applied as it was reviewed"
         )
     plan = read_saved(plan_file, settings, expect_checksum, expect_review)
     if plan.empty:

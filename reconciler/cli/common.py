@@ -140,6 +140,19 @@ def target_option(func: Callable[P, T]) -> Callable[P, T]:
     )(func)
 
 
+def changed_from_option(func: Callable[P, T]) -> Callable[P, T]:
+    """Add --changed-from REF (plan and apply; never drift, which is complete by design)."""
+    return click.option(
+        "--changed-from",
+        "changed_from",
+        metavar="REF",
+        help="Only the routes whose files changed between the git REF (a branch, tag or commit, e.g. origin/main) "
+        "and the work tree: their names and pinned ids, now and at REF (a renamed or deleted file's old route too). "
+        "The list is still read whole; other routes are neither read nor changed. A change to schema/, "
+        "channels.yaml or the reconciler config plans every route.",
+    )(func)
+
+
 def schema_option(func: Callable[P, T]) -> Callable[P, T]:
     """Add --schema (the route JSON Schema, see `load.load_schema`); the command receives it as `schema_path`."""
     return click.option(

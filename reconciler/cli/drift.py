@@ -207,7 +207,8 @@ def drift(
     and every file whose route is missing from live. Exit 0 in sync, 2 drift, 1 error. With --github-issue
     (GITHUB_TOKEN), one issue labelled `drift` is opened, kept up to date, and closed when drift clears.
     With --open-incident, drift opens one incident per distinct drift, so an hourly schedule does not open one
-    incident per run.
+    incident per run. Drift is always complete: unlike plan, it has no --changed-from (a dashboard edit touches
+    routes no file change names); only --target narrows it.
     """
     settings = api_settings(api_url, emulator)
     if target and (github_issue or github_pr):

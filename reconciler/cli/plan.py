@@ -17,6 +17,7 @@ from reconciler.cli.common import (
     ApiSettings,
     api_options,
     api_settings,
+    changed_from_option,
     format_option,
     handle_errors,
     open_client,
@@ -26,9 +27,8 @@ from reconciler.cli.common import (
     safety_limits,
     target_option,
 )
-from reconciler.cli.output import note_targets, now_utc, progress, refuse
+from reconciler.cli.output import changed_targets, note_targets, now_utc, progress, refuse
 from reconciler.core.impact import DEFAULT_LIMIT, Impact, impact_to_json, parse_duration
-from reconciler.core.target import targets_from
 from reconciler.model import Catalog, LiveRoute, Plan, SafetyLimits
 from reconciler.planfile import dump_plan, plan_checksum, plan_to_dict, review_fingerprint
 from reconciler.render.impact import render_impact_markdown, render_impact_text
@@ -80,7 +80,9 @@ async def make_plan(
     read_only: bool = True,
     target: tuple[str, ...] = (),
     on_live: Callable[[list[LiveRoute]], None] | None = None,
+    changed_from: str | None = None,
 ) -> tuple[Plan, Catalog]:
+    targets = changed_targets(routes_dir, target, changed_from)  # before reading: a bad ref reads nothing
     with progress("Reading live routes") as on_progress:
         async with open_client(settings, read_only=read_only) as api:
             return await build_plan_from_repo(
@@ -91,7 +93,7 @@ async def make_plan(
                 protected_from=protected_from,
                 limits=limits,
                 on_progress=on_progress,
-                targets=targets_from(target),
+                targets=targets,
                 on_live=on_live,
             )
 
@@ -106,6 +108,7 @@ async def make_plan(
 @format_option(REPORT_FORMATS, help="How to print the plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
 @target_option
+@changed_from_option
 @click.option(
     "--replay",
     metavar="DURATION",
@@ -128,6 +131,7 @@ def plan_command(
     fmt: str,
     detailed_exitcode: bool,
     target: tuple[str, ...],
+    changed_from: str | None,
     replay: str | None,
     replay_limit: int,
     prune: bool,
@@ -159,6 +163,7 @@ def plan_command(
             read_only=True,
             target=target,
             on_live=current.extend,
+            changed_from=changed_from,
         )
     )
     note_targets(plan)

@@ -16,7 +16,17 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.errors import ConfigError, Location, Problem, UnsafePlan, json_path
-from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan, SafetyLimits, Targets, name_key
+from reconciler.model import (
+    Action,
+    Change,
+    ChangedFrom,
+    FieldChange,
+    LiveRouteSummary,
+    Plan,
+    SafetyLimits,
+    Targets,
+    name_key,
+)
 from reconciler.planfile.decode import decode_json
 from reconciler.planfile.schema import schema_problem, show
 from reconciler.planfile.write import FORMAT_VERSION, plan_checksum, review_fingerprint, safe_api_url
@@ -120,9 +130,20 @@ def _plan(document: dict[str, Any], source: str) -> Plan:
             max_update_share=float(limits["max_update_share"]),
             max_delete_share=float(limits["max_delete_share"]),
         ),
-        targets=None
-        if targets is None
-        else Targets(patterns=tuple(targets["patterns"]), ids=tuple(targets["ids"]), unread=targets["unread"]),
+        targets=None if targets is None else _targets(targets),
+    )
+
+
+def _targets(targets: dict[str, Any]) -> Targets:
+    source = targets.get("changed_from")
+    return Targets(
+        patterns=tuple(targets["patterns"]),
+        ids=tuple(targets["ids"]),
+        unread=targets["unread"],
+        names=tuple(targets.get("names", ())),
+        changed_from=None
+        if source is None
+        else ChangedFrom(ref=source["ref"], commit=source["commit"], files=tuple(source["files"])),
     )
 
 

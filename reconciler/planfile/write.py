@@ -105,6 +105,16 @@ def plan_to_dict(
             "ids": list(plan.targets.ids),
             "unread": plan.targets.unread,
         }
+        # Only with --changed-from, so a --target plan file is as before.
+        if plan.targets.names:
+            document["targets"]["names"] = list(plan.targets.names)
+        if plan.targets.changed_from is not None:
+            source = plan.targets.changed_from
+            document["targets"]["changed_from"] = {
+                "ref": source.ref,
+                "commit": source.commit,
+                "files": list(source.files),
+            }
     if impact is not None:  # plan --replay: recorded under the seal like everything else
         document["impact"] = dict(impact)
     document["checksum"] = plan_checksum(document)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from reconciler.core.drift import DriftKind, DriftReport
 from reconciler.files.plaintext import kind_of
-from reconciler.model import Action, Change, Plan
+from reconciler.model import Action, Change, Plan, Targets
 from reconciler.render.diff import change_diff, docs_diff, fence_for
 from reconciler.render.private import change_is_private, docs_are_private, hidden_diff
 from reconciler.render.route_map import MAP_DROPPED, render_route_map
@@ -172,6 +172,17 @@ def _banner(plan: Plan) -> str:
     )
 
 
+def _targeted(targets: Targets) -> str:
+    """A targeted plan says so: the reviewer sees only part of the organisation (unmanaged routes included)."""
+    unread = f"{targets.unread} other live route{'' if targets.unread == 1 else 's'} not read"
+    source = targets.changed_from
+    if source is None:
+        return f"<b>targeted</b> (--target), {unread}"
+    count = len(source.files)
+    files = f"{count} route file{'' if count == 1 else 's'} changed since <code>{escape(source.ref, limit=80)}</code>"
+    return f"<b>targeted</b> at the {files}, {unread}"
+
+
 def _context_line(plan: Plan, review: str, checksum: str, context: CommentContext | None) -> str:
     parts = []
     if context and context.head_sha:
@@ -180,6 +191,8 @@ def _context_line(plan: Plan, review: str, checksum: str, context: CommentContex
     if context and context.read_at:
         parts.append(f"live state read {escape(context.read_at, limit=40)}")
     parts.append(f"{plan.live_count} live routes, {plan.in_sync} in sync")
+    if plan.targets is not None:
+        parts.append(_targeted(plan.targets))
     parts.append(f"review <code>{escape(review.removeprefix('sha256:')[:12], limit=12)}</code>")
     if checksum:
         parts.append(f"plan file <code>{escape(checksum.removeprefix('sha256:')[:12], limit=12)}</code>")
@@ -241,7 +254,8 @@ def render_plan_markdown(
     env = f" · <code>{escape(context.environment, limit=40)}</code>" if context and context.environment else ""
     if plan.empty:
         kept = f", {len(plan.unmanaged)} unmanaged live routes kept" if plan.unmanaged else ""
-        return f"{marker}\n✅ **No changes**{env} ({plan.in_sync} routes in sync{kept})\n"
+        targeted = f"; {_targeted(plan.targets)}" if plan.targets is not None else ""
+        return f"{marker}\n✅ **No changes**{env} ({plan.in_sync} routes in sync{kept}{targeted})\n"
 
     changes = sorted(plan.changes, key=lambda c: c.sort_key)
     head = [

@@ -103,3 +103,33 @@ def push_branch(root: Path, paths: list[Path], *, branch: str, base: str, remote
     finally:
         git(root, "checkout", "-q", base, check=False)
         git(root, "branch", "-q", "-D", branch, check=False)
+
+
+def commit_of(root: Path, ref: str) -> str:
+    """The commit `ref` names in the checkout at `root` (raises GitError when it names none)."""
+    if ref.startswith("-"):  # never an option to git, whatever the ref says
+        raise GitError("not a git ref (it starts with '-')")
+    done = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+    commit = done.decode("utf-8", "replace").strip()
+    if not commit:
+        raise GitError(f"no commit by that name in the git checkout {root}")
+    return commit
+
+
+def changed_paths(root: Path, commit: str, pathspecs: list[str]) -> bytes:
+    """`git diff --name-status -z -M COMMIT -- PATHSPECS`: changes from `commit` to the work tree, renames found."""
+    return git(root, "diff", "--no-ext-diff", "--no-textconv", "-M", "--name-status", "-z", commit, "--", *pathspecs)
+
+
+def untracked_paths(root: Path, pathspecs: list[str]) -> list[str]:
+    """Files under `pathspecs` that git does not track and does not ignore (new files not yet added)."""
+    raw = git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", *pathspecs)
+    return [name for name in raw.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def show(root: Path, commit: str, path: str) -> bytes | None:
+    """The bytes of `path` (relative to `root`) at `commit`, or None when it has no such file."""
+    try:
+        return git(root, "show", f"{commit}:{path}")
+    except GitError:
+        return None

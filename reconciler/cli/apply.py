@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli import style
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -22,7 +23,15 @@ from reconciler.cli.common import (
     safety_limits,
     target_option,
 )
-from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, finish, note_targets, progress, refuse, waiting_for_lock
+from reconciler.cli.output import (
+    DEFAULT_LOCK_TIMEOUT,
+    applying,
+    finish,
+    note_targets,
+    progress,
+    refuse,
+    waiting_for_lock,
+)
 from reconciler.core.outcome import ApplyReport
 from reconciler.core.target import targets_from
 from reconciler.errors import ConfigError, UnsafePlan
@@ -50,7 +59,8 @@ def check_review(plan: Plan, expect_review: str | None) -> None:
 async def apply_saved(settings: ApiSettings, plan: Plan, lock_timeout: float) -> ApplyReport:
     with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
         async with open_client(settings) as api:
-            return await apply_plan(plan, api)
+            with applying(plan) as on_outcome:
+                return await apply_plan(plan, api, on_outcome=on_outcome)
 
 
 def confirmed(auto_approve: bool) -> bool:
@@ -93,7 +103,7 @@ async def plan_and_apply(
                     on_progress=on_progress,
                     targets=targets_from(target),
                 )
-            click.echo(render_plan_text(plan), nl=False)
+            style.echo(render_plan_text(plan), nl=False, plan=True)
             note_targets(plan)
             if plan.refused:
                 return refuse(plan)
@@ -103,7 +113,9 @@ async def plan_and_apply(
             if not confirmed(auto_approve):
                 fail("Apply cancelled: nothing was written.")
                 return EXIT_ERROR
-            return finish(await apply_plan(plan, api))
+            with applying(plan) as on_outcome:
+                report = await apply_plan(plan, api, on_outcome=on_outcome)
+            return finish(report)
 
 
 def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | None, expect_review: str | None) -> Plan:

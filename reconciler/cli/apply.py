@@ -21,6 +21,7 @@ from reconciler.cli.common import (
     routes_option,
     run,
     safety_limits,
+    schema_option,
     target_option,
 )
 from reconciler.cli.output import (
@@ -87,6 +88,7 @@ async def plan_and_apply(
     auto_approve: bool,
     lock_timeout: float,
     target: tuple[str, ...] = (),
+    schema_path: Path | None = None,
 ) -> int:
     # The lock covers the plan too: a second one-shot apply then plans from what the first one wrote.
     with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
@@ -96,6 +98,7 @@ async def plan_and_apply(
                 plan, _catalog = await build_plan_from_repo(
                     api,
                     routes_dir,
+                    schema_path=schema_path,
                     prune=prune,
                     force=force,
                     protected_from=protected_from,
@@ -141,6 +144,7 @@ def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | No
 @click.command("apply")
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @routes_option
+@schema_option
 @target_option
 @plan_options
 @click.option(
@@ -167,6 +171,7 @@ def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | No
 def apply_command(
     plan_file: Path | None,
     routes_dir: Path,
+    schema_path: Path | None,
     target: tuple[str, ...],
     prune: bool,
     force: bool,
@@ -207,12 +212,14 @@ def apply_command(
                 auto_approve=auto_approve,
                 lock_timeout=lock_timeout,
                 target=target,
+                schema_path=schema_path,
             )
         )
-    if prune or force or protected_from is not None or limits is not None or auto_approve or target:
+    planning = protected_from is not None or limits is not None or schema_path is not None
+    if prune or force or planning or auto_approve or target:
         raise ConfigError(
-            "--prune, --force, --protected-from, the limits, --target and --auto-approve apply when planning; "
-            "a saved plan is applied as it was reviewed"
+            "--prune, --force, --protected-from, the limits, --target, --schema and --auto-approve apply when "
+            "planning; a saved plan is applied as it was reviewed"
         )
     plan = read_saved(plan_file, settings, expect_checksum, expect_review)
     if plan.empty:

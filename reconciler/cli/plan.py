@@ -24,6 +24,7 @@ from reconciler.cli.common import (
     routes_option,
     run,
     safety_limits,
+    schema_option,
     target_option,
 )
 from reconciler.cli.output import note_targets, now_utc, progress, refuse
@@ -80,12 +81,14 @@ async def make_plan(
     read_only: bool = True,
     target: tuple[str, ...] = (),
     on_live: Callable[[list[LiveRoute]], None] | None = None,
+    schema_path: Path | None = None,
 ) -> tuple[Plan, Catalog]:
     with progress("Reading live routes") as on_progress:
         async with open_client(settings, read_only=read_only) as api:
             return await build_plan_from_repo(
                 api,
                 routes_dir,
+                schema_path=schema_path,
                 prune=prune,
                 force=force,
                 protected_from=protected_from,
@@ -98,6 +101,7 @@ async def make_plan(
 
 @click.command("plan")
 @routes_option
+@schema_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -124,6 +128,7 @@ async def make_plan(
 @handle_errors
 def plan_command(
     routes_dir: Path,
+    schema_path: Path | None,
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
@@ -159,6 +164,7 @@ def plan_command(
             read_only=True,
             target=target,
             on_live=current.extend,
+            schema_path=schema_path,
         )
     )
     note_targets(plan)

@@ -35,13 +35,13 @@ def test_a_long_run_prints_a_line_every_tenth_and_one_at_the_end() -> None:
     assert lines(806) == [
         "Applying: 81 of 806 (10%)",
         "Applying: 162 of 806 (20%)",
-        "Applying: 243 of 806 (30%)",
-        "Applying: 324 of 806 (40%)",
-        "Applying: 405 of 806 (50%)",
-        "Applying: 486 of 806 (60%)",
-        "Applying: 567 of 806 (70%)",
-        "Applying: 648 of 806 (80%)",
-        "Applying: 729 of 806 (90%)",
+        "Applying: 242 of 806 (30%)",
+        "Applying: 323 of 806 (40%)",
+        "Applying: 403 of 806 (50%)",
+        "Applying: 484 of 806 (60%)",
+        "Applying: 565 of 806 (70%)",
+        "Applying: 645 of 806 (80%)",
+        "Applying: 726 of 806 (90%)",
         "Applying: 806 of 806 (100%)",
     ]
 
@@ -51,12 +51,28 @@ def test_a_short_run_prints_nothing() -> None:
     assert len(lines(PLAIN_MIN_TOTAL)) == 10
 
 
-def test_jumps_and_repeats_print_one_line_each_and_a_growing_total_its_known_size() -> None:
-    steps = [(0, 100), (50, 100), (50, 100), (55, 200), (80, 200), (200, 200), (200, 200)]
+def test_jumps_and_repeats_print_one_line_each_and_a_growing_total_never_goes_back() -> None:
+    steps = [(0, 100), (50, 100), (50, 100), (55, 200), (80, 200), (120, 200), (200, 200), (200, 200)]
     assert lines(0, steps) == [
         "Applying: 50 of 100 (50%)",
-        "Applying: 80 of 200 (40%)",  # 30 more is over a tenth of the total known by then
+        # the total doubled: 55 and 80 of 200 are below the half already shown, so they wait
+        "Applying: 120 of 200 (60%)",
         "Applying: 200 of 200 (100%)",
+    ]
+
+
+def test_a_new_step_starts_from_zero_under_its_own_label() -> None:
+    written: list[str] = []
+    report = PlainProgress("Reading back 50 routes", written.append)
+    for done in range(51):
+        report(done, 50)
+    report.relabel("Applying 50 changes")
+    report(5, 50)
+    report(50, 50)
+    assert written[-3:] == [
+        "Reading back 50 routes: 50 of 50 (100%)",
+        "Applying 50 changes: 5 of 50 (10%)",
+        "Applying 50 changes: 50 of 50 (100%)",
     ]
 
 
@@ -70,9 +86,9 @@ def served(tmp_path: Path) -> Iterator[tuple[Any, str]]:
         yield app, url
 
 
-def applying(total: int) -> list[str]:
-    """The plain lines of PlainProgress for `total` changes settled one by one."""
-    return [f"Applying {total} changes: {line.removeprefix('Applying: ')}" for line in lines(total)]
+def applying(total: int, label: str = "Applying {total} changes") -> list[str]:
+    """The plain lines of PlainProgress for `total` items done one by one, under `label`."""
+    return [f"{label.format(total=total)}: {line.removeprefix('Applying: ')}" for line in lines(total)]
 
 
 @pytest.mark.slow
@@ -82,20 +98,24 @@ def test_apply_and_restore_show_progress_lines_in_a_log(served: tuple[Any, str],
     assert backup.returncode == 0, backup.stderr
     pruned = run_cli(tmp_path, url, "apply", "--prune", "--force", "--auto-approve")
     assert pruned.returncode == 0, pruned.stderr
-    # 1 update (the example files differ from live in one route) and the 60 seeded routes deleted.
-    assert [line for line in pruned.stderr.splitlines() if line.startswith("Applying")] == applying(SEEDED + 1)
-    # Reads show lines too (6 example routes + 60: the list is paged, so only their shape is certain).
+    # 1 update (the example files differ from live in one route) and the 60 seeded routes deleted: each of the 61
+    # is read back before any write, then written.
+    assert [line for line in pruned.stderr.splitlines() if not line.startswith("Reading live")] == [
+        *applying(SEEDED + 1, "Reading back {total} routes"),
+        *applying(SEEDED + 1),
+    ]
+    # The plan's read shows lines too (6 example routes + 60: the list is paged, so only their shape is certain).
     assert all(
         re.fullmatch(r"Reading live routes: \d+ of \d+ \(\d+%\)", line)
         for line in pruned.stderr.splitlines()
-        if not line.startswith("Applying")
+        if line.startswith("Reading live")
     ), pruned.stderr
     assert pruned.stdout.endswith(f"0 failed ({SEEDED + 1} writes).\n")
 
     restored = run_cli(tmp_path, url, "restore", "saved", "--yes")
     assert restored.returncode == 0, restored.stderr
-    # 60 routes created again, and the example route updated back to its backed-up content.
-    restoring = [line for line in restored.stderr.splitlines() if line.startswith("Applying")]
+    # 60 routes created again, and the example route updated back to its backed-up content (1 route read back).
+    restoring = [line for line in restored.stderr.splitlines() if not line.startswith("Reading live")]
     assert restoring == applying(SEEDED + 1)
     assert len(app.state.emulator.state.routes) == 6 + SEEDED
 

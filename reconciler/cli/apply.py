@@ -60,8 +60,8 @@ def check_review(plan: Plan, expect_review: str | None) -> None:
 async def apply_saved(settings: ApiSettings, plan: Plan, lock_timeout: float) -> ApplyReport:
     with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
         async with open_client(settings) as api:
-            with applying(plan) as on_outcome:
-                return await apply_plan(plan, api, on_outcome=on_outcome)
+            with applying(plan) as shown:
+                return await apply_plan(plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress)
 
 
 def confirmed(auto_approve: bool) -> bool:
@@ -116,8 +116,8 @@ async def plan_and_apply(
             if not confirmed(auto_approve):
                 fail("Apply cancelled: nothing was written.")
                 return EXIT_ERROR
-            with applying(plan) as on_outcome:
-                report = await apply_plan(plan, api, on_outcome=on_outcome)
+            with applying(plan) as shown:
+                report = await apply_plan(plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress)
             return finish(report)
 
 

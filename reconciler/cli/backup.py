@@ -82,8 +82,8 @@ async def restore_plan(
             style.echo(render_plan_text(plan), nl=False, plan=True)
             if plan.refused or not (yes or confirm()):
                 return plan, None
-            with applying(plan) as on_outcome:
-                return plan, await apply_plan(plan, api, on_outcome=on_outcome)
+            with applying(plan) as shown:
+                return plan, await apply_plan(plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress)
 
 
 def confirm() -> bool:

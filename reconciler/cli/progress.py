@@ -13,10 +13,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from reconciler.cli import style
 from reconciler.core.outcome import RouteOutcome
-from reconciler.model import Plan
+from reconciler.model import Action, Plan
 
 Progress = Callable[[int, int], None]
 
@@ -25,25 +27,55 @@ PLAIN_STEPS = 10  # a plain line each time another 1/PLAIN_STEPS of the total is
 
 
 class PlainProgress:
-    """`on_progress(done, total)` that writes a line to `write` every tenth of the total, and one at the end."""
+    """`on_progress(done, total)` that writes a line to `write` each time another tenth is done, and one at the end.
+
+    The tenths only go up: when a growing total makes the share drop, the next line waits until it passes the last
+    one shown, so a paged read prints about ten lines too. `relabel` starts another step (another label, from 0).
+    """
 
     def __init__(self, label: str, write: Callable[[str], None]) -> None:
-        self.label = label
         self.write = write
-        self.last = 0  # `done` at the last line written
+        self.relabel(label)
+
+    def relabel(self, label: str) -> None:
+        self.label = label
+        self.tenths = 0  # the highest tenth a line was written for
         self.finished = -1  # the total of the last 100% line
 
     def __call__(self, done: int, total: int) -> None:
-        if total < PLAIN_MIN_TOTAL or (done <= self.last and done != total):
+        if total < PLAIN_MIN_TOTAL:
             return
-        if done == total:
+        if done >= total:
             if total == self.finished:
                 return
             self.finished = total
-        elif (done - self.last) * PLAIN_STEPS < total:
-            return
-        self.last = done
+        else:
+            tenths = done * PLAIN_STEPS // total
+            if tenths <= self.tenths:
+                return
+            self.tenths = tenths
         self.write(f"{self.label}: {done} of {total} ({done * 100 // total}%)")
+
+
+class Steps:
+    """Progress through named steps, one at a time: `step(label)` starts one, `update(done, total)` reports it."""
+
+    def __init__(self, plain: PlainProgress | None, bar: Any = None, task: Any = None) -> None:
+        self.plain = plain
+        self.bar = bar
+        self.task = task
+
+    def step(self, label: str) -> None:
+        if self.plain is not None:
+            self.plain.relabel(label)
+        else:
+            self.bar.reset(self.task, total=None, description=label)  # a new step: a new ETA estimate
+
+    def update(self, done: int, total: int) -> None:
+        if self.plain is not None:
+            self.plain(done, total)
+        else:
+            self.bar.update(self.task, completed=done, total=total)
 
 
 def _stderr_line(line: str) -> None:
@@ -51,10 +83,10 @@ def _stderr_line(line: str) -> None:
 
 
 @contextmanager
-def progress(label: str) -> Iterator[Progress]:
-    """An `on_progress(done, total)` for the block: a rich bar on a terminal's stderr, else `PlainProgress` lines."""
+def steps(label: str) -> Iterator[Steps]:
+    """`Steps` on stderr for the block: a rich bar at a terminal, else `PlainProgress` lines."""
     if not sys.stderr.isatty():
-        yield PlainProgress(label, _stderr_line)
+        yield Steps(PlainProgress(label, _stderr_line))
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
@@ -68,28 +100,41 @@ def progress(label: str) -> Iterator[Progress]:
         console=Console(stderr=True, no_color=not style.use_color(sys.stderr)),
         transient=True,
     ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+        yield Steps(None, bar, bar.add_task(label, total=None))
 
 
 @contextmanager
-def applying(plan: Plan) -> Iterator[Callable[[RouteOutcome], None]]:
-    """An `on_outcome` for `run.apply.apply_plan` that shows the changes settled out of the plan's, with `progress`.
+def progress(label: str) -> Iterator[Progress]:
+    """An `on_progress(done, total)` for the block (one step of `steps`)."""
+    with steps(label) as shown:
+        yield shown.update
 
-    The total is known from the start, so the bar has an ETA from the first settled change on.
-    """
-    total = len(plan.changes)
-    with progress(f"Applying {total} {'change' if total == 1 else 'changes'}") as update:
-        done = 0
-        update(done, total)
 
-        def settled(_outcome: RouteOutcome) -> None:
-            nonlocal done
-            done += 1
-            update(done, total)
+@dataclass
+class ApplyProgress:
+    """The two callbacks of `run.apply.apply_plan`: `on_progress` for the read-back before any write, then
+    `on_outcome` for each change as it settles (the total, the plan's changes, is known from the start)."""
 
-        yield settled
+    shown: Steps
+    total: int
+    done: int = 0
+    checking: bool = True
+
+    def on_progress(self, done: int, total: int) -> None:
+        self.shown.update(done, total)
+
+    def on_outcome(self, _outcome: RouteOutcome) -> None:
+        if self.checking:  # the first settled change ends the read-back
+            self.checking = False
+            self.shown.step(f"Applying {self.total} {'change' if self.total == 1 else 'changes'}")
+        self.done += 1
+        self.shown.update(self.done, self.total)
+
+
+@contextmanager
+def applying(plan: Plan) -> Iterator[ApplyProgress]:
+    """Progress of an apply: `Reading back N routes` (what the plan updates or deletes), then `Applying N changes`."""
+    touched = sum(1 for change in plan.changes if change.action is not Action.CREATE and change.route_id)
+    label = f"Reading back {touched} {'route' if touched == 1 else 'routes'}" if touched else "Checking live routes"
+    with steps(label) as shown:
+        yield ApplyProgress(shown, len(plan.changes))

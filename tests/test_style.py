@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -118,3 +119,77 @@ def test_errors_are_red_at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", terminal)
     style.echo("Error: the plan is refused", err=True)
     assert terminal.getvalue() == "\x1b[31mError: the plan is refused\x1b[0m\n"
+
+
+APPLY_PLAIN = (
+    "~ update Production Warnings  (routes/production-warnings.yaml; live version 4)\r\n"
+    "    alert_sources[0].conditions[0].values:\r\n"
+    '      - ["warning", "info"]\r\n'
+    '      + ["warning"]\r\n'
+    "0 to create, 1 to update, 0 to delete\r\n"
+    "updated  Production Warnings\r\n"
+    "Applied: 0 created, 1 updated, 0 deleted, 0 already applied, 0 conflicts, 0 failed (1 write).\r\n"
+)
+APPLY_COLOURED = (
+    "\x1b[1;33m~ update Production Warnings\x1b[0m\x1b[2m  (routes/production-warnings.yaml; live version 4)\x1b[0m\r\n"
+    "    alert_sources[0].conditions[0].values:\r\n"
+    '\x1b[31m      - ["warning", "info"]\x1b[0m\r\n'
+    '\x1b[32m      + ["warning"]\x1b[0m\r\n'
+    "0 to create, 1 to update, 0 to delete\r\n"
+    "\x1b[33mupdated\x1b[0m  Production Warnings\r\n"
+    "Applied: 0 created, 1 updated, 0 deleted, 0 already applied, 0 conflicts, 0 failed (1 write).\r\n"
+)
+# A transient progress bar (its frames depend on timing): hide the cursor, frames, show it, erase the bar's line.
+BAR = re.compile(r"\x1b\[\?25l.*?\x1b\[\?25h\r\x1b\[1A\x1b\[2K", re.DOTALL)
+
+
+def _apply_in_pty(cwd: Path, **env: str) -> str:
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "INCIDENT_IO_API_KEY")}
+    child = pexpect.spawn(
+        RECONCILER,
+        ["apply", "--emulator", "--auto-approve"],
+        cwd=str(cwd),
+        env={**base, "TERM": "xterm", "COLUMNS": "100", **env},
+        encoding="utf-8",
+    )
+    output = str(child.read())
+    child.close()
+    assert child.exitstatus == 0, output
+    assert len(BAR.findall(output)) == 2  # reading live routes, applying the change
+    return BAR.sub("", output)
+
+
+def test_apply_at_a_terminal_colours_its_plan_and_report(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    assert _apply_in_pty(tmp_path) == APPLY_COLOURED
+
+
+def test_apply_at_a_terminal_with_no_color_is_plain(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    output = _apply_in_pty(tmp_path, NO_COLOR="1")
+    assert output == APPLY_PLAIN
+    assert "\x1b[3" not in output  # no colour, not even in the progress bar
+
+
+def test_each_outcome_of_an_apply_report_has_its_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    report = (
+        "created  A\nupdated  B\ndeleted  C\nalready applied  D\nchanged since plan  E: live version is 5\n"
+        "failed  F: boom\nnot attempted  G: the run stopped\nAborted: the key was refused\nRefused: stale\n"
+        "Applied: 1 created, 1 updated, 1 deleted, 1 already applied, 1 conflict, 1 failed (4 writes).\n"
+    )
+    style.echo(report, nl=False, report=True)
+    assert terminal.getvalue() == (
+        "\x1b[32mcreated\x1b[0m  A\n"
+        "\x1b[33mupdated\x1b[0m  B\n"
+        "\x1b[31mdeleted\x1b[0m  C\n"
+        "\x1b[2malready applied\x1b[0m  D\n"
+        "\x1b[33mchanged since plan\x1b[0m  E: live version is 5\n"
+        "\x1b[1;31mfailed\x1b[0m  F: boom\n"
+        "\x1b[33mnot attempted\x1b[0m  G: the run stopped\n"
+        "\x1b[31mAborted: the key was refused\x1b[0m\n"
+        "\x1b[31mRefused: stale\x1b[0m\n"
+        "Applied: 1 created, 1 updated, 1 deleted, 1 already applied, 1 conflict, 1 failed (4 writes).\n"
+    )

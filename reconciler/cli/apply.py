@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli import style
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -21,10 +22,12 @@ from reconciler.cli.common import (
     routes_option,
     run,
     safety_limits,
+    schema_option,
     target_option,
 )
 from reconciler.cli.output import (
     DEFAULT_LOCK_TIMEOUT,
+    applying,
     changed_targets,
     finish,
     note_targets,
@@ -58,7 +61,8 @@ def check_review(plan: Plan, expect_review: str | None) -> None:
 async def apply_saved(settings: ApiSettings, plan: Plan, lock_timeout: float) -> ApplyReport:
     with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
         async with open_client(settings) as api:
-            return await apply_plan(plan, api)
+            with applying(plan) as shown:
+                return await apply_plan(plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress)
 
 
 def confirmed(auto_approve: bool) -> bool:
@@ -86,6 +90,7 @@ async def plan_and_apply(
     lock_timeout: float,
     target: tuple[str, ...] = (),
     changed_from: str | None = None,
+    schema_path: Path | None = None,
 ) -> int:
     targets = changed_targets(routes_dir, target, changed_from)  # before the lock and any read
     # The lock covers the plan too: a second one-shot apply then plans from what the first one wrote.
@@ -96,6 +101,7 @@ async def plan_and_apply(
                 plan, _catalog = await build_plan_from_repo(
                     api,
                     routes_dir,
+                    schema_path=schema_path,
                     prune=prune,
                     force=force,
                     protected_from=protected_from,
@@ -103,7 +109,7 @@ async def plan_and_apply(
                     on_progress=on_progress,
                     targets=targets,
                 )
-            click.echo(render_plan_text(plan), nl=False)
+            style.echo(render_plan_text(plan), nl=False, plan=True)
             note_targets(plan)
             if plan.refused:
                 return refuse(plan)
@@ -113,7 +119,9 @@ async def plan_and_apply(
             if not confirmed(auto_approve):
                 fail("Apply cancelled: nothing was written.")
                 return EXIT_ERROR
-            return finish(await apply_plan(plan, api))
+            with applying(plan) as shown:
+                report = await apply_plan(plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress)
+            return finish(report)
 
 
 def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | None, expect_review: str | None) -> Plan:
@@ -139,6 +147,7 @@ def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | No
 @click.command("apply")
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @routes_option
+@schema_option
 @target_option
 @changed_from_option
 @plan_options
@@ -166,6 +175,7 @@ def read_saved(plan_file: Path, settings: ApiSettings, expect_checksum: str | No
 def apply_command(
     plan_file: Path | None,
     routes_dir: Path,
+    schema_path: Path | None,
     target: tuple[str, ...],
     changed_from: str | None,
     prune: bool,
@@ -208,11 +218,14 @@ def apply_command(
                 lock_timeout=lock_timeout,
                 target=target,
                 changed_from=changed_from,
+                schema_path=schema_path,
             )
         )
-    if prune or force or protected_from is not None or limits is not None or auto_approve or target or changed_from:
+    planning = protected_from is not None or limits is not None or schema_path is not None
+    if prune or force or planning or auto_approve or target or changed_from:
         raise ConfigError(
-            "--prune, --force, --protected-from, the limits, --target, --changed-from and --auto-approve apply when "
+            "--prune, --force, --protected-from, the limits, --target, --changed-from, --schema and --auto-approve "
+            "apply when "
             "planning; a saved plan is applied as it was reviewed"
         )
     plan = read_saved(plan_file, settings, expect_checksum, expect_review)

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli import style
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -19,7 +20,7 @@ from reconciler.cli.common import (
     open_client,
     run,
 )
-from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, finish, progress, refuse
+from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, applying, finish, progress, refuse
 from reconciler.core.outcome import ApplyReport
 from reconciler.core.plan import build_plan
 from reconciler.errors import ConfigError
@@ -78,10 +79,11 @@ async def restore_plan(
             plan = build_plan(desired, live, catalog, prune=prune, force=force, api_version=version)
             if plan.empty:
                 return plan, None  # said once by the caller, in the backup's terms
-            click.echo(render_plan_text(plan), nl=False)
+            style.echo(render_plan_text(plan), nl=False, plan=True)
             if plan.refused or not (yes or confirm()):
                 return plan, None
-            return plan, await apply_plan(plan, api)
+            with applying(plan) as shown:
+                return plan, await apply_plan(plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress)
 
 
 def confirm() -> bool:

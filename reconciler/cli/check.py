@@ -19,7 +19,7 @@ from reconciler.cli.common import (
     open_client,
     run,
 )
-from reconciler.render.table import format_table
+from reconciler.cli.tables import print_table
 from reconciler.run.probes import (
     PURPOSES,
     SEVERITIES,
@@ -31,10 +31,16 @@ from reconciler.run.probes import (
     severities_forbidden,
 )
 
+STATE_STYLE = {"ok": "green", "missing": "red", "failed": "bold red"}
 
-def render_rows(rows: Sequence[Row]) -> str:
-    """The check table: scope, ok / missing / failed, what reconciler needs it for."""
-    return format_table(["Scope", "Status", "Needed for"], [[r.probe.scope, r.state, r.probe.needed_for] for r in rows])
+
+def show_rows(rows: Sequence[Row]) -> None:
+    """The check table: scope, ok / missing / failed (green, red, bold red at a terminal), what it is needed for."""
+    print_table(
+        ["Scope", "Status", "Needed for"],
+        [[r.probe.scope, r.state, r.probe.needed_for] for r in rows],
+        lambda column, cell: STATE_STYLE.get(cell, "") if column == 1 else "",
+    )
 
 
 def _who(purpose: Purpose | None) -> str:
@@ -93,7 +99,7 @@ async def _check(settings: ApiSettings, purpose: Purpose | None) -> int:
             attempts = sum(1 for r in api.request_log if r.path == error.path and r.method == error.method)
             fail(server_message(error, attempts))
             return EXIT_ERROR
-    click.echo(render_rows(rows))
+    show_rows(rows)
     out, errors = verdict(rows, purpose)
     for line in out:
         click.echo(line)

@@ -4,27 +4,37 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from reconciler.api import incidents as calls
 from reconciler.api.client import IncidentIO
-from reconciler.cli.common import ApiSettings, api_options, api_settings, format_option, handle_errors, open_client, run
+from reconciler.cli.common import (
+    ApiSettings,
+    api_options,
+    api_settings,
+    fail,
+    format_option,
+    handle_errors,
+    open_client,
+    run,
+)
+from reconciler.cli.tables import print_table
 from reconciler.core.incidents import (
     MODES,
     STATUS_CATEGORIES,
     VISIBILITIES,
     create_payload,
     edit_payload,
+    existed_before,
     list_params,
     resolve_names,
     summary_row,
 )
-from reconciler.render.table import format_table
 
-FORMATS = ("text", "json")
-LIST_FORMATS = ("table", "json")
+FORMATS = ("text", "json")  # every incidents command: text (a description, or the list's table) or json
 CATEGORY_CHOICES = (*STATUS_CATEGORIES, "active", "post-incident")
 
 
@@ -95,7 +105,10 @@ def create(
     api_url: str,
     emulator: bool,
 ) -> None:
-    """Open an incident; the same inputs (or the same --idempotency-key) never open a second one."""
+    """Open an incident; the same inputs (or the same --idempotency-key) never open a second one.
+
+    When the key was used before, the incident it opened is printed, and stderr says it was deduplicated.
+    """
 
     async def go(settings: ApiSettings) -> dict[str, Any]:
         async with open_client(settings) as api:
@@ -113,7 +126,14 @@ def create(
             )
             return await calls.create_incident(api, payload)
 
-    emit(run(go(api_settings(api_url, emulator))), fmt)
+    sent_at = datetime.now(UTC)
+    incident = run(go(api_settings(api_url, emulator)))
+    emit(incident, fmt)
+    if existed_before(incident, name=name, sent_at=sent_at):
+        fail(
+            f"Deduplicated: {incident.get('reference', incident.get('id', '?'))} was opened "
+            f"{incident.get('created_at', 'before')} with the same idempotency key; no new incident was opened."
+        )
 
 
 @incidents.command("get")
@@ -191,7 +211,7 @@ def update(
     "--page-size", type=click.IntRange(1, calls.MAX_PAGE_SIZE), default=25, show_default=True, help="Per page."
 )
 @click.option("--all", "all_pages", is_flag=True, help="Follow the cursor through every page.")
-@format_option(LIST_FORMATS, default="table", help="Output format.")
+@text_or_json
 @api_options
 @handle_errors
 def list_(
@@ -221,7 +241,9 @@ def list_(
         click.echo(json.dumps(found, indent=2))
         return
     rows = [list(summary_row(i)) for i in found]
-    click.echo(format_table(["Reference", "Status", "Severity", "Name", "Created"], rows))
+    print_table(
+        ["Reference", "Status", "Severity", "Name", "Created"], rows, lambda column, _cell: "bold" * (column == 0)
+    )
     if total is not None and total > len(found):
         click.echo(f"{len(found)} of {total} incidents (--all lists every page).")
     else:

@@ -1,20 +1,20 @@
-"""What several commands show the same way: a progress bar, a refused plan, an apply report, the time.
+"""What several commands show the same way: progress (cli/progress.py), a refused plan, an apply report, the time.
 
 Part of the CLI (it prints). Commands import from here, never from each other.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
-
 from reconciler.cli import style
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, fail
+
+# Re-exported: commands take everything they show alike from this module.
+from reconciler.cli.progress import Progress as Progress
+from reconciler.cli.progress import applying as applying
+from reconciler.cli.progress import progress as progress
 from reconciler.core.outcome import ApplyReport
 from reconciler.core.target import targets_from
 from reconciler.errors import ConfigError
@@ -22,33 +22,6 @@ from reconciler.model import Plan, Targets
 from reconciler.render.text import render_apply_report
 
 DEFAULT_LOCK_TIMEOUT = 300.0
-
-Progress = Callable[[int, int], None]
-
-
-@contextmanager
-def progress(label: str) -> Iterator[Progress | None]:
-    """A progress bar on stderr while routes are read, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),  # an ETA once the total is known
-        console=Console(stderr=True, no_color=not style.use_color(sys.stderr)),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def note_targets(plan: Plan) -> None:
@@ -103,7 +76,7 @@ def refuse(plan: Plan) -> int:
 
 
 def finish(report: ApplyReport) -> int:
-    click.echo(render_apply_report(report), nl=False)
+    style.echo(render_apply_report(report), nl=False, report=True)
     return EXIT_OK if report.ok else EXIT_ERROR
 
 

@@ -25,6 +25,7 @@ from reconciler.cli.common import (
     routes_option,
     run,
     safety_limits,
+    schema_option,
     target_option,
 )
 from reconciler.cli.output import changed_targets, note_targets, now_utc, progress, refuse
@@ -81,6 +82,7 @@ async def make_plan(
     target: tuple[str, ...] = (),
     on_live: Callable[[list[LiveRoute]], None] | None = None,
     changed_from: str | None = None,
+    schema_path: Path | None = None,
 ) -> tuple[Plan, Catalog]:
     targets = changed_targets(routes_dir, target, changed_from)  # before reading: a bad ref reads nothing
     with progress("Reading live routes") as on_progress:
@@ -88,6 +90,7 @@ async def make_plan(
             return await build_plan_from_repo(
                 api,
                 routes_dir,
+                schema_path=schema_path,
                 prune=prune,
                 force=force,
                 protected_from=protected_from,
@@ -100,6 +103,7 @@ async def make_plan(
 
 @click.command("plan")
 @routes_option
+@schema_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -127,6 +131,7 @@ async def make_plan(
 @handle_errors
 def plan_command(
     routes_dir: Path,
+    schema_path: Path | None,
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
@@ -164,6 +169,7 @@ def plan_command(
             target=target,
             on_live=current.extend,
             changed_from=changed_from,
+            schema_path=schema_path,
         )
     )
     note_targets(plan)

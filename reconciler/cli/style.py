@@ -21,6 +21,17 @@ _no_color_flag = False
 _LOCATED = re.compile(r"^(?P<where>[^\s:][^:]*:\d+:\d+: |[^\s:][^:\s]*: )(?P<path>\$[^:]*: )?(?P<message>.*)$")
 _HEADER = re.compile(r"^(?P<sign>[+~-]) (?P<verb>create|update|delete) (?P<rest>.*?)(?P<where>  \(.*\))?$")
 _ACTION_STYLE = {"+": "green", "~": "yellow", "-": "red"}
+# An apply report's lines start with the outcome (core.outcome.Outcome's values) and two spaces.
+_OUTCOME_STYLE = {
+    "created": "green",
+    "updated": "yellow",
+    "deleted": "red",
+    "already applied": "dim",
+    "changed since plan": "yellow",
+    "created since plan": "yellow",
+    "failed": "bold red",
+    "not attempted": "yellow",
+}
 
 
 def set_no_color(flag: bool) -> None:
@@ -84,16 +95,37 @@ def _line(body: str) -> Text:
     return Text(body)
 
 
-def echo(text: str, *, err: bool = False, nl: bool = True, plan: bool = False) -> None:
-    """Write `text` like click.echo; coloured when `use_color` says so (`plan`: text is a rendered plan)."""
+def _report_text(text: str) -> Text:
+    """An apply report: each route's outcome in its colour, its name plain; `Aborted:` and `Refused:` red."""
+    out = Text()
+    for line in text.splitlines(keepends=True):
+        body, end = line.rstrip("\n"), line[len(line.rstrip("\n")) :]
+        outcome, sep, rest = body.partition("  ")
+        if sep and outcome in _OUTCOME_STYLE:
+            out.append(outcome, style=_OUTCOME_STYLE[outcome])
+            out.append(sep + rest)
+        elif body.startswith("Aborted:"):
+            out.append(body, style="red")
+        else:
+            out.append_text(_line(body))
+        out.append(end)
+    return out
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True, plan: bool = False, report: bool = False) -> None:
+    """Write `text` like click.echo; coloured when `use_color` says so (`plan`: text is a rendered plan, `report`: an
+    apply report)."""
     stream = sys.stderr if err else sys.stdout
     if not use_color(stream):
         click.echo(text, err=err, nl=nl)
         return
     if nl:
         text += "\n"
-    styled = _plan_text(text) if plan else Text().join(_line(part) + Text("\n") for part in text.split("\n")[:-1])
-    if not plan and not text.endswith("\n"):
+    if plan or report:
+        styled = _plan_text(text) if plan else _report_text(text)
+    else:
+        styled = Text().join(_line(part) + Text("\n") for part in text.split("\n")[:-1])
+    if not (plan or report) and not text.endswith("\n"):
         styled.append_text(_line(text.split("\n")[-1]))
     console = Console(file=stream, force_terminal=True, color_system="standard", soft_wrap=True, highlight=False)
     console.print(styled, end="")

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.errors import ConfigError
@@ -202,3 +203,24 @@ def summary_row(incident: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
         str(incident.get("name", "")),
         str(incident.get("created_at", ""))[:19].replace("T", " "),
     )
+
+
+CLOCK_SKEW = timedelta(seconds=60)  # how far incident.io's clock and ours may disagree
+
+
+def existed_before(incident: Mapping[str, Any], *, name: str, sent_at: datetime) -> bool:
+    """Whether `create` answered with an incident opened before this request (its idempotency key was used before).
+
+    The API answers 200 either way, so it is told from the incident: another name than the one asked for (the key was
+    reused with other inputs), or a creation time well before the request was sent (by more than CLOCK_SKEW, so a
+    clock that runs ahead of incident.io's never makes a new incident look old).
+    """
+    if incident.get("name") != name:
+        return True
+    try:
+        created = datetime.fromisoformat(str(incident.get("created_at", "")))
+    except ValueError:
+        return False
+    if created.tzinfo is None:
+        return False
+    return created < sent_at - CLOCK_SKEW

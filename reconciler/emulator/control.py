@@ -10,7 +10,10 @@
 - `GET  /_emulator/rate_limit`   the rate-limit settings: {"enabled", "per_minute", "initial_tokens",
                                  "retry_after_format"}.
 - `POST /_emulator/rate_limit`   change some of them (body: a mapping of those keys); every bucket starts afresh.
-- `POST /_emulator/reset`        clear both logs and every rate-limit bucket (routes are kept).
+- `POST /_emulator/reset`        clear both logs and refill every rate-limit bucket, so a run starts counting afresh;
+                                 the organisation is kept as it is (routes, incidents, alerts, faults, settings): to
+                                 start from a fresh organisation, start a new emulator. It answers what it reset and
+                                 what it kept: {"reset": [...], "kept": [...]}.
 - `POST /_emulator/routes/bulk`  {"count": N, "name_prefix"?: str, "payload"?: create payload, v2 or v3} → 201
                                  {"ids": [...]}: N more routes, straight into state (not in the write log).
 - `GET  /_emulator/organisation` the organisation's settings: {"v3_migrated", "severity_required"}.
@@ -195,12 +198,17 @@ async def set_organisation(request: Request) -> Response:
     return json_response(dataclasses.asdict(changed))
 
 
+RESET = ("writes", "requests", "rate_limit_buckets")
+KEPT = ("routes", "incidents", "alerts", "faults", "organisation")
+
+
 async def reset(request: Request) -> Response:
     emu = _emulator(request)
     emu.write_log.clear()
     emu.request_log.clear()
     _fresh_limiter(emu)
-    return json_response({"reset": True})
+    # The name promises more than it does: the answer says exactly what was reset and what was not.
+    return json_response({"reset": list(RESET), "kept": list(KEPT)})
 
 
 Seeder = Callable[[Emulator, Obj, int], list[str]]

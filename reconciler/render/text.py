@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from reconciler.core.drift import DriftKind, DriftReport
+from reconciler.core.outcome import Outcome
 from reconciler.files.plaintext import printable
 from reconciler.model import Action, Change, Plan
 from reconciler.planfile import dump_plan
@@ -86,11 +87,27 @@ def format_value(value: Any) -> str:
 def render_apply_report(report: ApplyReport) -> str:
     """One line per route (`created  Payments Alerts`), then the final line with counts."""
     lines = []
+    # A 401/403 stops the run: the route it failed on shows the error, the others say only that the run stopped, and
+    # the Aborted line points up to it, so the error is printed once (not once more per route and for the run).
+    shown = next(
+        (
+            o.detail
+            for o in report.outcomes
+            if o.outcome is Outcome.FAILED and o.detail and report.aborted and report.aborted.startswith(o.detail)
+        ),
+        "",
+    )
     for outcome in report.outcomes:
-        detail = f": {outcome.detail}" if outcome.detail else ""
-        lines.append(f"{outcome.outcome.value}  {printable(outcome.name)}{detail}")
+        detail = outcome.detail
+        if shown and outcome.outcome is Outcome.NOT_ATTEMPTED and detail == report.aborted:
+            detail = "the run stopped at the refused key above"
+        lines.append(f"{outcome.outcome.value}  {printable(outcome.name)}{f': {detail}' if detail else ''}")
     if report.aborted:
-        lines.append(f"Aborted: {report.aborted}")
+        lines.append(
+            "Aborted: the API key was refused (the error above); the run stopped."
+            if shown
+            else f"Aborted: {report.aborted}"
+        )
     if report.refused:
         lines.append(f"Refused: {report.refused}")
     lines.append(report.summary)

@@ -62,13 +62,17 @@ async def apply_plan(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_outcome: Callable[[RouteOutcome], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ApplyReport:
     """Carry out `plan` against `api` at most once: preflight, then creates, updates, deletes (`concurrency` at once).
 
     Deletes run only when every create and update went through without failing, so that a route is never removed
     before its replacement exists. A refused plan (`Plan.refused`) is never passed here: the caller refuses it.
+    `on_progress(done, total)` follows the read-back before any write; `on_outcome` gets each change as it settles.
     """
-    checks = await preflight(plan, api)  # an ApiError here (a rejected key) leaves nothing written: it is raised
+    checks = await preflight(
+        plan, api, on_progress=on_progress
+    )  # an ApiError here (a rejected key) leaves nothing written: it is raised
     stale = [(c, k) for c, k in zip(plan.changes, checks, strict=True) if k.state is State.STALE]
     if stale:
         outcomes = tuple(

@@ -13,7 +13,7 @@ routes (names compare as people read them, `model.name_key`). Each change is the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -82,10 +82,25 @@ def check_create(change: Change, same_name: Sequence[LiveRoute], moving: set[str
     return Check(State.CONFLICT, f"a live route named {change.name!r} appeared since the plan ({ids}); not created")
 
 
-async def preflight(plan: Plan, api: live.RoutesApi) -> list[Check]:
-    """One `Check` per change of `plan`, in plan order, from a fresh read of what the plan touches."""
+async def preflight(
+    plan: Plan, api: live.RoutesApi, *, on_progress: Callable[[int, int], None] | None = None
+) -> list[Check]:
+    """One `Check` per change of `plan`, in plan order, from a fresh read of what the plan touches.
+
+    `on_progress(done, total)` is called as the routes the plan updates or deletes are read back (the long part).
+    """
     touched = [c.route_id for c in plan.changes if c.action is not Action.CREATE and c.route_id]
-    lives = dict(zip(touched, await gather_all(*(live.read(api, i) for i in touched)), strict=True))
+    done = 0
+
+    async def read(route_id: str) -> LiveRoute | None:
+        nonlocal done
+        route = await live.read(api, route_id)
+        done += 1
+        if on_progress is not None:
+            on_progress(done, len(touched))
+        return route
+
+    lives = dict(zip(touched, await gather_all(*(read(i) for i in touched)), strict=True))
     creates = [c for c in plan.changes if c.action is Action.CREATE]
     by_key: dict[str, list[LiveRoute]] = {}
     if creates:

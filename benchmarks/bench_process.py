@@ -1,6 +1,6 @@
 """Whole processes side by side: `reconciler plan` / `reconciler apply` against the Terraform-style baseline process.
 
-    PYTHONPATH=. python benchmarks/bench_process.py                       # rows 1, 3, 5 and 5r, 3 pairs each
+    PYTHONPATH=. python benchmarks/bench_process.py                       # every row, 3 pairs each (~20 min)
     PYTHONPATH=. python benchmarks/bench_process.py --rows 1 --repeat 5
 
 Issue 16's rows (N counts every live route: the example organisation's 6 and the seeded ones), each against
@@ -13,6 +13,9 @@ and exported to a routes folder as `reconciler export` writes it):
   5   apply of 500 updates (N = 506), 50 ms per call.             (ratio to the baseline; floor as row 1 plus the
       preflight's round trip and the writes' two: the first write alone, then the rest.)
   5r  apply of 100 updates (N = 106), empty 1,200/min bucket.    floor = answered requests / 20 per s.
+  5s  5 with a saved plan: `reconciler apply PLAN_FILE` (the plan made before each run, untimed), as a reviewed plan
+      is applied; floor = 3 round trips (the preflight's reads, the first write, the rest).
+  5sr 5r with a saved plan.
 
 "ours" is `python -m reconciler plan --routes DIR` or `python -m reconciler apply --routes DIR --auto-approve
 --force`; "baseline" is `python benchmarks/baseline_tf.py plan|apply` (Terraform-style: refresh with 10 workers,
@@ -40,7 +43,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_plan import KEY, ROOT, Control, emulator, export_routes  # the sibling benchmark's helpers
+from bench_plan import KEY, ROOT, Control, export_routes  # the sibling benchmark's helpers
 
 HERE = Path(__file__).resolve().parent
 LATENCY = {"latency_ms": 50.0}
@@ -54,7 +57,7 @@ EXAMPLE = 6  # the example organisation's routes; N counts them, the seeded rout
 class Row:
     name: str
     what: str
-    command: str  # plan | apply
+    command: str  # plan | apply | saved (apply PLAN_FILE, the plan made untimed before each run)
     routes: int
     faults: dict[str, float]
     rate_limit: dict[str, object]
@@ -66,6 +69,12 @@ ROWS = {
     "3": Row("3", "plan, N=500, empty 1200/min bucket", "plan", 500, {}, EMPTY_BUCKET, "<= 1.1x floor, < 1% 429s"),
     "5": Row("5", "apply 500 updates, 50 ms/call", "apply", 506, LATENCY, NO_LIMIT, ">= 1.5x baseline"),
     "5r": Row("5r", "apply 100 updates, empty 1200/min bucket", "apply", 106, {}, EMPTY_BUCKET, "at the rate floor"),
+    "5s": Row(
+        "5s", "apply a saved plan of 500 updates, 50 ms/call", "saved", 506, LATENCY, NO_LIMIT, ">= 1.5x baseline"
+    ),
+    "5sr": Row(
+        "5sr", "apply a saved plan of 100 updates, empty 1200/min bucket", "saved", 106, {}, EMPTY_BUCKET, "rate floor"
+    ),
 }
 
 
@@ -77,10 +86,34 @@ class Run:
     requests: int
     limited: int
     writes: int = 0
+    server_cpu: float = 0.0  # the emulator's own CPU during the run
 
     @property
     def answered(self) -> int:
         return self.requests - self.limited
+
+
+@contextmanager
+def emulator() -> Iterator[tuple[str, int]]:
+    """`reconciler emulator --port 0` in a child process; yields its URL and pid (its CPU is read from /proc)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "reconciler", "emulator", "--host", "127.0.0.1", "--port", "0"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        if "listening on " not in first:
+            raise RuntimeError(f"the emulator did not start: {first!r}")
+        yield first.split("listening on ", 1)[1].strip(), process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def cpu_of(pid: int) -> float:
+    """user + sys CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _env(url: str) -> dict[str, str]:
@@ -102,19 +135,22 @@ def timed(command: list[str], env: dict[str, str], cwd: Path, expect: int) -> tu
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(control: Control, row: Row, command: list[str], env: dict[str, str], cwd: Path) -> Run:
+def measure(control: Control, server: int, row: Row, command: list[str], env: dict[str, str], cwd: Path) -> Run:
     control.prepare((row.faults, row.rate_limit))
+    before = cpu_of(server)
     wall, cpu, rss = timed(command, env, cwd, expect=0)
+    server_cpu = cpu_of(server) - before
     log = control.log()
     writes = sum(1 for r in log if r["method"] == "PUT" and r["status"] == 200)
-    return Run(wall, cpu, rss, len(log), sum(1 for r in log if r["status"] == 429), writes)
+    return Run(wall, cpu, rss, len(log), sum(1 for r in log if r["status"] == 429), writes, server_cpu)
 
 
 def floor(row: Row, run: Run) -> float:
     if row.rate_limit.get("enabled"):
         return run.answered / RATE
     pages = math.ceil(row.routes / 50) + (1 if row.routes % 50 == 0 else 0)
-    trips = pages + 2 + (3 if row.command == "apply" else 0)
+    # a plan: the catalog, the pages, the last GETs; apply adds the preflight's reads and the two rounds of writes
+    trips = {"plan": pages + 2, "apply": pages + 2 + 3, "saved": 3}[row.command]
     return trips * float(row.faults["latency_ms"]) / 1000
 
 
@@ -129,29 +165,42 @@ def disable(files: Path, out: Path) -> None:
 
 
 @contextmanager
-def seeded(routes: int) -> Iterator[tuple[str, Control, Path]]:
-    with emulator() as url, tempfile.TemporaryDirectory() as tmp:
+def seeded(routes: int) -> Iterator[tuple[str, int, Control, Path]]:
+    with emulator() as (url, pid), tempfile.TemporaryDirectory() as tmp:
         control = Control(url)
         control.prepare(({}, NO_LIMIT))
         control.seed(routes)
         exported = Path(tmp) / "routes"
         asyncio.run(export_routes(url, exported))
-        yield url, control, Path(tmp)
+        yield url, pid, control, Path(tmp)
 
 
 def bench(row: Row, repeat: int) -> None:
-    with seeded(row.routes) as (url, control, tmp):
+    with seeded(row.routes) as (url, server, control, tmp):
         env = _env(url)
         exported = tmp / "routes"
-        ours = [sys.executable, "-m", "reconciler", row.command]
-        base = [sys.executable, str(HERE / "baseline_tf.py"), row.command, "--api-url", url]
+        python = sys.executable
+        base = [python, str(HERE / "baseline_tf.py"), "plan" if row.command == "plan" else "apply", "--api-url", url]
+        make_plan: list[str] = []
         if row.command == "plan":
-            ours += ["--routes", str(exported)]
+            ours = [python, "-m", "reconciler", "plan", "--routes", str(exported)]
             base += ["--routes", str(exported)]
         else:
             disable(exported, tmp / "disabled")
-            ours += ["--routes", str(tmp / "disabled"), "--auto-approve", "--force"]
             base += ["--enabled", "true"]  # back to what the route files of the next "ours" run change
+            ours = [python, "-m", "reconciler", "apply", "--routes", str(tmp / "disabled"), "--auto-approve", "--force"]
+            if row.command == "saved":
+                plan_file = str(tmp / "plan.json")
+                make_plan = [python, "-m", "reconciler", "plan", "--routes", str(tmp / "disabled"), "--force"]
+                make_plan += ["--out", plan_file, "--detailed-exitcode"]
+                ours = [python, "-m", "reconciler", "apply", plan_file]
+
+        def planned() -> None:  # the saved plan of the next run, made untimed (no latency, no rate limit)
+            if make_plan:
+                control.prepare(({}, NO_LIMIT))
+                timed(make_plan, env, tmp, expect=2)
+
+        planned()
         for warm_up in (ours, base):  # for apply this also leaves the routes as each run's other half expects
             timed(warm_up, env, tmp, expect=0)
         runs: dict[str, list[Run]] = {"ours": [], "baseline": []}
@@ -159,8 +208,10 @@ def bench(row: Row, repeat: int) -> None:
         for _ in range(repeat):
             loads.append(os.getloadavg()[0])
             for impl, command in (("ours", ours), ("baseline", base)):
-                run = measure(control, row, command, env, tmp)
-                if row.command == "apply" and run.writes != row.routes - EXAMPLE:
+                if impl == "ours":
+                    planned()
+                run = measure(control, server, row, command, env, tmp)
+                if row.command != "plan" and run.writes != row.routes - EXAMPLE:
                     raise AssertionError(f"{impl} wrote {run.writes} routes, not {row.routes - EXAMPLE}")
                 runs[impl].append(run)
         report(row, runs, loads)
@@ -175,12 +226,13 @@ def report(row: Row, runs: dict[str, list[Run]], loads: list[float]) -> None:
             statistics.median(r.rss_mb for r in found),
             int(statistics.median(r.requests for r in found)),
             int(statistics.median(r.limited for r in found)),
+            server_cpu=statistics.median(r.server_cpu for r in found),
         )
     speedup = medians["baseline"].wall / medians["ours"].wall
     print(f"\nrow {row.name}: {row.what}  (target {row.target}); load average before each pair: {loads}")
     print(
         f"{'impl':8} {'wall s':>7} {'floor s':>7} {'x floor':>7} {'CPU s':>6} {'RSS MB':>6} {'reqs':>5} "
-        f"{'429s':>5} {'429 %':>6}  runs (wall s)"
+        f"{'429s':>5} {'429 %':>6} {'emu CPU':>7}  runs (wall s)"
     )
     for impl, m in medians.items():
         low = floor(row, m)
@@ -188,14 +240,14 @@ def report(row: Row, runs: dict[str, list[Run]], loads: list[float]) -> None:
         walls = "/".join(f"{r.wall:.2f}" for r in runs[impl])
         print(
             f"{impl:8} {m.wall:7.2f} {low:7.2f} {m.wall / low:7.2f} {m.cpu:6.2f} {m.rss_mb:6.0f} {m.requests:5} "
-            f"{m.limited:5} {share:6.2f}  {walls}"
+            f"{m.limited:5} {share:6.2f} {m.server_cpu:7.2f}  {walls}"
         )
     print(f"ours vs baseline (ratio of median walls): {speedup:.2f}x", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", default="1,3,5,5r", help=f"which rows: {', '.join(ROWS)}")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"which rows: {', '.join(ROWS)}")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved pairs per row")
     parser.add_argument("--routes", type=int, help="override every row's N (a quick check of the script)")
     args = parser.parse_args()

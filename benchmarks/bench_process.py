@@ -116,9 +116,10 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _env(url: str) -> dict[str, str]:
+def _env(url: str, code: Path) -> dict[str, str]:
+    """The children's environment; `code` is the checkout whose `reconciler` "ours" runs (the baseline needs none)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INCIDENT_IO_", "RECONCILER_"))}
-    return env | {"INCIDENT_IO_API_KEY": KEY, "INCIDENT_IO_API_URL": url, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    return env | {"INCIDENT_IO_API_KEY": KEY, "INCIDENT_IO_API_URL": url, "PYTHONPATH": str(code), "NO_COLOR": "1"}
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path, expect: int) -> tuple[float, float, float]:
@@ -175,9 +176,9 @@ def seeded(routes: int) -> Iterator[tuple[str, int, Control, Path]]:
         yield url, pid, control, Path(tmp)
 
 
-def bench(row: Row, repeat: int) -> None:
+def bench(row: Row, repeat: int, code: Path) -> None:
     with seeded(row.routes) as (url, server, control, tmp):
-        env = _env(url)
+        env = _env(url, code)
         exported = tmp / "routes"
         python = sys.executable
         base = [python, str(HERE / "baseline_tf.py"), "plan" if row.command == "plan" else "apply", "--api-url", url]
@@ -250,11 +251,12 @@ def main() -> None:
     parser.add_argument("--rows", default=",".join(ROWS), help=f"which rows: {', '.join(ROWS)}")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved pairs per row")
     parser.add_argument("--routes", type=int, help="override every row's N (a quick check of the script)")
+    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose reconciler 'ours' runs")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()}, ours: {args.code}")
     for name in args.rows.split(","):
         row = ROWS[name]
-        bench(replace(row, routes=args.routes) if args.routes else row, args.repeat)
+        bench(replace(row, routes=args.routes) if args.routes else row, args.repeat, args.code)
 
 
 if __name__ == "__main__":

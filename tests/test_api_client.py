@@ -180,9 +180,9 @@ def test_the_read_only_guard_also_sits_in_the_transport() -> None:
         return httpx.Response(200, json={})
 
     client = client_for(handler, read_only=True)
-    # Bypass `request()` on purpose: even the raw HTTP client cannot send a write.
+    # Bypass `request()` on purpose: even a request handed straight to the transport cannot be a write.
     with pytest.raises(ReadOnlyViolation):
-        run(client, lambda api: api._http.post("/v2/alert_routes", json={}))
+        run(client, lambda api: api.send(api.build("POST", "/v2/alert_routes", body={})))
     assert sent == []
     assert run(client_for(handler, read_only=True), lambda api: api.request("GET", "/v1/identity")) == {}
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 
 _LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)")
 _WINDOW = re.compile(r"window=(\d+(?:\.\d+)?)")
@@ -136,14 +135,36 @@ class Pacer:
         self._slots = asyncio.Semaphore(max_in_flight)
         self.bucket = bucket or TokenBucket()
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[int]:
-        async with self._slots:
-            ticket = await self.bucket.acquire()
-            try:
-                yield ticket
-            finally:
-                self.bucket.release(ticket)
+    def slot(self) -> _Slot:
+        """`async with pacer.slot() as ticket:` one request in flight, sent when the bucket allows."""
+        return _Slot(self)
 
     def observe(self, ticket: int, headers: Mapping[str, str] | None) -> None:
         self.bucket.observe(ticket, headers)
+
+
+class _Slot:
+    """One request's place: the in-flight semaphore, then a ticket from the bucket; both given back on exit.
+
+    A class rather than an `asynccontextmanager` generator: this runs for every request, and the generator's
+    machinery cost more than the pacing itself.
+    """
+
+    __slots__ = ("_pacer", "_ticket")
+
+    def __init__(self, pacer: Pacer) -> None:
+        self._pacer = pacer
+        self._ticket = -1
+
+    async def __aenter__(self) -> int:
+        await self._pacer._slots.acquire()
+        try:
+            self._ticket = await self._pacer.bucket.acquire()
+        except BaseException:
+            self._pacer._slots.release()
+            raise
+        return self._ticket
+
+    async def __aexit__(self, *_: object) -> None:
+        self._pacer.bucket.release(self._ticket)
+        self._pacer._slots.release()

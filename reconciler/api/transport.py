@@ -1,20 +1,40 @@
-"""httpx transports: a read-only guard, and a connection pool split into small shards.
+"""httpx transports: a read-only guard, and the network transport: httpcore connection pools in small shards.
 
 Why shards: httpcore's pool re-examines every connection (an O(connections²) scan plus a readability poll per idle
 connection) each time a request starts or ends. At 32 connections that cost ~5 ms of CPU per request and made
 concurrent reads slower than at 10; several pools of 4 connections keep the scan small.
+
+Why the shards hold httpcore pools themselves rather than `httpx.AsyncHTTPTransport`s (issue 16, the lean request
+path): one layer fewer per request, and the pools get a network backend whose streams look their socket up once.
+httpcore asks every idle connection whether its socket is readable (closed by the server) on each assignment, and
+anyio rebuilds its whole table of socket attributes for each such question: that was ~7% of the client's CPU per
+request. Requests and responses are converted, and httpcore's errors mapped to httpx's, as httpx's own transport does.
 """
 
 from __future__ import annotations
 
 import math
+import select
+import socket
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import httpcore
 import httpx
 
 from reconciler.api.errors import SAFE_METHODS, ReadOnlyViolation
 
 SHARD_SIZE = 4
+KEEPALIVE_SECONDS = 5.0  # httpx's default keep-alive expiry
+# httpcore's exceptions; each has an httpx namesake (ConnectError, ReadTimeout, RemoteProtocolError ...).
+_HTTPCORE_ERRORS = (
+    httpcore.TimeoutException,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.ProxyError,
+    httpcore.UnsupportedProtocol,
+)
 
 
 def read_only_text(method: str, path: str) -> str:
@@ -37,24 +57,140 @@ class ReadOnlyTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+def _readable(sock: socket.socket | None) -> bool:
+    """Whether a read would not block (data, or the peer closed): for an idle keep-alive connection, that it is dead.
+
+    As httpcore's own check; a socket that is gone counts as readable (the next read would return the end).
+    """
+    if sock is None or sock.fileno() < 0:
+        return True
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class _Stream(httpcore.AsyncNetworkStream):
+    """anyio's network stream with its raw socket looked up once (see the module docstring)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._socket: socket.socket | None = inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            return _readable(self._socket)
+        return self._inner.get_extra_info(info)
+
+
+class _Backend(httpcore.AsyncNetworkBackend):
+    """httpcore's anyio backend (the one it picks under asyncio), its streams wrapped in `_Stream`."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+@contextmanager
+def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
+    """httpcore's exceptions as their httpx namesakes (what callers of an httpx transport catch)."""
+    try:
+        yield
+    except _HTTPCORE_ERRORS as exc:
+        kind = next((getattr(httpx, k.__name__) for k in type(exc).__mro__ if hasattr(httpx, k.__name__)), None)
+        if not (isinstance(kind, type) and issubclass(kind, httpx.TransportError)):
+            kind = httpx.TransportError
+        raise kind(str(exc), request=request) from exc
+
+
+class _Body(httpx.AsyncByteStream):
+    """A response body read from httpcore, its errors mapped."""
+
+    def __init__(self, stream: Any, request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors(self._request):
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        with _as_httpx_errors(self._request):
+            await self._stream.aclose()
+
+
 class ShardedTransport(httpx.AsyncBaseTransport):
     """Network transport: `max_connections` spread over pools of SHARD_SIZE; each request goes to the least busy."""
 
     def __init__(self, max_connections: int) -> None:
         shards = max(1, math.ceil(max_connections / SHARD_SIZE))
         per_shard = max(1, math.ceil(max_connections / shards))
-        limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
         ssl_context = httpx.create_ssl_context()  # once: loading the CA bundle costs ~0.1 s of CPU each time
-        self._shards = [httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits) for _ in range(shards)]
+        self._shards = [
+            httpcore.AsyncConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=per_shard,
+                max_keepalive_connections=per_shard,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+                network_backend=_Backend(),
+            )
+            for _ in range(shards)
+        ]
         self._busy = [0] * shards
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         index = min(range(len(self._shards)), key=self._busy.__getitem__)
         self._busy[index] += 1
+        url = request.url
+        core = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
         try:
-            return await self._shards[index].handle_async_request(request)
+            with _as_httpx_errors(request):
+                response = await self._shards[index].handle_async_request(core)
         finally:
             self._busy[index] -= 1
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_Body(response.stream, request),
+            extensions=response.extensions,
+        )
 
     async def aclose(self) -> None:
         for shard in self._shards:

@@ -18,6 +18,16 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 HOOKS = REPO / ".pre-commit-hooks.yaml"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+# What the snapshot of this checkout leaves out: local environments, caches and build output.
+IGNORED = shutil.ignore_patterns(
+    ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", ".coverage*"
+)
 
 
 def test_the_hook_definition() -> None:
@@ -35,6 +45,19 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's working tree as one commit with fixed dates, so both tests try the same revision and share
+    one hook environment (try-repo on a checkout with edits makes a new shadow commit, and environment, each time)."""
+    repo = tmp_path_factory.mktemp("hook-repo") / "reconciler"
+    shutil.copytree(REPO, repo, ignore=IGNORED)
+    env = {**GIT_ENV, "PATH": os.environ["PATH"], "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z"}
+    env["GIT_COMMITTER_DATE"] = env["GIT_AUTHOR_DATE"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "snapshot"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    return repo
+
+
 def _routes_repo(root: Path) -> Path:
     repo = root / "routes-repo"
     shutil.copytree(REPO / "routes", repo / "routes")
@@ -43,21 +66,18 @@ def _routes_repo(root: Path) -> Path:
     return repo
 
 
-def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def _try_repo(repo: Path, home: Path, hook_repo: Path) -> subprocess.CompletedProcess[str]:
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     env = {
+        **GIT_ENV,
         "PATH": os.environ["PATH"],
         "HOME": str(home),
         "PRE_COMMIT_HOME": str(home),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "NO_COLOR": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
     }
     return subprocess.run(
-        [find_tool("pre-commit"), "try-repo", str(REPO), "reconciler-validate", "--all-files", "--color", "never"],
+        [find_tool("pre-commit"), "try-repo", str(hook_repo), "reconciler-validate", "--all-files", "--color", "never"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -66,19 +86,19 @@ def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_try_repo_passes_on_the_example_routes(tmp_path: Path, pre_commit_home: Path) -> None:
-    result = _try_repo(_routes_repo(tmp_path), pre_commit_home)
+def test_try_repo_passes_on_the_example_routes(tmp_path: Path, pre_commit_home: Path, hook_repo: Path) -> None:
+    result = _try_repo(_routes_repo(tmp_path), pre_commit_home, hook_repo)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^reconciler validate\.+Passed$", result.stdout, re.MULTILINE), result.stdout
 
 
-def test_try_repo_fails_located_on_a_broken_file(tmp_path: Path, pre_commit_home: Path) -> None:
+def test_try_repo_fails_located_on_a_broken_file(tmp_path: Path, pre_commit_home: Path, hook_repo: Path) -> None:
     repo = _routes_repo(tmp_path)
     broken = repo / "routes" / "informational.yaml"
     text = broken.read_text(encoding="utf-8")
     assert "name: Informational\n" in text
     broken.write_text(text.replace("name: Informational\n", "name: [Informational]\n"), encoding="utf-8")
-    result = _try_repo(repo, pre_commit_home)
+    result = _try_repo(repo, pre_commit_home, hook_repo)
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(r"^reconciler validate\.+Failed$", result.stdout, re.MULTILINE), result.stdout
     assert "- hook id: reconciler-validate\n- exit code: 1\n" in result.stdout

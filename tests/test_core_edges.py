@@ -33,7 +33,7 @@ from reconciler.core.incidents import list_params
 from reconciler.core.outcome import ApplyReport, Outcome, RouteOutcome
 from reconciler.core.plan import build_plan
 from reconciler.core.route_tests import Case, Expectation, run_case
-from reconciler.errors import ConfigError, Location
+from reconciler.errors import ConfigError, InputError, Location
 from reconciler.files.decode import DesiredRoute, decode_route
 from reconciler.files.encode import encode, text_doc, values_doc
 from reconciler.files.load import load_route_bytes, load_schema
@@ -61,7 +61,9 @@ from reconciler.route import (
     Template,
     Text,
     Value,
+    freeze,
     from_json,
+    to_json,
 )
 from reconciler.templates.documents import is_doc, read_doc, template_to_doc
 from reconciler.templates.grammar import TemplateError, emit, emit_variable, parse
@@ -469,3 +471,35 @@ def test_an_impact_without_reroutes_is_the_headline_alone() -> None:
     )
     section = render_impact_markdown(impact)
     assert section.startswith("### 🔀 Impact on recent alerts\n\n**") and "| Alerts |" not in section
+
+
+def test_an_expression_round_trips_through_json() -> None:
+    operation = {"operation_type": "parse", "parse": {"returns": {"type": "String"}, "source": "$.team"}}
+    expression = Expression(
+        reference="team",
+        label="Team",
+        root_reference="payload",
+        operations=(freeze(operation),),
+        else_result=Binding(value=Value(literal="platform")),
+    )
+    data = to_json(expression)
+    assert data == {
+        "reference": "team",
+        "label": "Team",
+        "root_reference": "payload",
+        "operations": [operation],
+        "else_result": {"value": {"literal": "platform"}},
+    }
+    assert from_json(Expression, data) == expression
+    bare = Expression(reference="t", label="T", root_reference="payload")
+    assert to_json(bare) == {"reference": "t", "label": "T", "root_reference": "payload", "operations": []}
+    assert from_json(Expression, to_json(bare)) == bare
+
+
+@pytest.mark.parametrize(("text", "kind"), [(b"~\n", "null"), (b"true\n", "a boolean"), (b"- a\n", "a list")])
+def test_a_route_file_holding_a_scalar_is_refused_naming_it(text: bytes, kind: str) -> None:
+    with pytest.raises(InputError) as refused:
+        load_route_bytes(text, "routes/x.yaml")
+    assert [str(p) for p in refused.value.problems] == [
+        f"routes/x.yaml:1:1: $: expected a mapping of route fields, got {kind}"
+    ]

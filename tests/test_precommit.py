@@ -1,5 +1,6 @@
-"""`.pre-commit-hooks.yaml` works from another repository: `pre-commit try-repo` installs reconciler from this
-checkout into its own virtualenv (from the package index, hence slow) and validates a routes repository."""
+"""`.pre-commit-hooks.yaml` works from another repository: a routes repository whose .pre-commit-config.yaml names this
+checkout (as a snapshot commit) and the hook; `pre-commit run` installs reconciler into its own virtualenv (from the
+package index, hence slow: once for the module, in a shared PRE_COMMIT_HOME) and validates the routes."""
 
 from __future__ import annotations
 
@@ -46,16 +47,17 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This checkout's working tree as one commit with fixed dates, so both tests try the same revision and share
-    one hook environment (try-repo on a checkout with edits makes a new shadow commit, and environment, each time)."""
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout's working tree as one commit (path and sha), so the hook is what the working tree holds and
+    both tests name the same revision: pre-commit installs the hook's environment once, in the shared home.
+    (`pre-commit try-repo` would install it anew on every call: it keeps its store in a temporary directory.)"""
     repo = tmp_path_factory.mktemp("hook-repo") / "reconciler"
     shutil.copytree(REPO, repo, ignore=IGNORED)
-    env = {**GIT_ENV, "PATH": os.environ["PATH"], "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z"}
-    env["GIT_COMMITTER_DATE"] = env["GIT_AUTHOR_DATE"]
+    env = {**GIT_ENV, "PATH": os.environ["PATH"]}
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "snapshot"]):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
-    return repo
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True, env=env)
+    return repo, sha.stdout.strip()
 
 
 def _routes_repo(root: Path) -> Path:
@@ -66,7 +68,10 @@ def _routes_repo(root: Path) -> Path:
     return repo
 
 
-def _try_repo(repo: Path, home: Path, hook_repo: Path) -> subprocess.CompletedProcess[str]:
+def _run_hook(repo: Path, home: Path, hook_repo: tuple[Path, str]) -> subprocess.CompletedProcess[str]:
+    path, sha = hook_repo
+    config = {"repos": [{"repo": str(path), "rev": sha, "hooks": [{"id": "reconciler-validate"}]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     env = {
         **GIT_ENV,
@@ -77,7 +82,7 @@ def _try_repo(repo: Path, home: Path, hook_repo: Path) -> subprocess.CompletedPr
         "NO_COLOR": "1",
     }
     return subprocess.run(
-        [find_tool("pre-commit"), "try-repo", str(hook_repo), "reconciler-validate", "--all-files", "--color", "never"],
+        [find_tool("pre-commit"), "run", "--all-files", "--color", "never"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -86,19 +91,23 @@ def _try_repo(repo: Path, home: Path, hook_repo: Path) -> subprocess.CompletedPr
     )
 
 
-def test_try_repo_passes_on_the_example_routes(tmp_path: Path, pre_commit_home: Path, hook_repo: Path) -> None:
-    result = _try_repo(_routes_repo(tmp_path), pre_commit_home, hook_repo)
+def test_the_hook_passes_on_the_example_routes(
+    tmp_path: Path, pre_commit_home: Path, hook_repo: tuple[Path, str]
+) -> None:
+    result = _run_hook(_routes_repo(tmp_path), pre_commit_home, hook_repo)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^reconciler validate\.+Passed$", result.stdout, re.MULTILINE), result.stdout
 
 
-def test_try_repo_fails_located_on_a_broken_file(tmp_path: Path, pre_commit_home: Path, hook_repo: Path) -> None:
+def test_the_hook_fails_located_on_a_broken_file(
+    tmp_path: Path, pre_commit_home: Path, hook_repo: tuple[Path, str]
+) -> None:
     repo = _routes_repo(tmp_path)
     broken = repo / "routes" / "informational.yaml"
     text = broken.read_text(encoding="utf-8")
     assert "name: Informational\n" in text
     broken.write_text(text.replace("name: Informational\n", "name: [Informational]\n"), encoding="utf-8")
-    result = _try_repo(repo, pre_commit_home, hook_repo)
+    result = _run_hook(repo, pre_commit_home, hook_repo)
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(r"^reconciler validate\.+Failed$", result.stdout, re.MULTILINE), result.stdout
     assert "- hook id: reconciler-validate\n- exit code: 1\n" in result.stdout

@@ -3,7 +3,7 @@ figure, and fail unless the pure core is at 100 % branch coverage, listing every
 
 The pure core is tests/test_repo.py's PURE_MODULES (one list for the no-I/O rule and for this gate, so a new pure
 module is gated the day it is added) plus the route-file loader, files/load*.py. Run from the repository root:
-`.venv/bin/python .ci/coverage_gate.py`.
+`.venv/bin/python .ci/coverage_gate.py [DATA_FILE]` (default: .coverage, where pytest-cov writes).
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ def gated_files() -> list[str]:
     return sorted({str(path) for pattern in GATED for path in PACKAGE.glob(pattern)})
 
 
-def main() -> int:
-    data = REPO / ".coverage"
+def main(data: Path = REPO / ".coverage") -> int:
     if not data.is_file():
         print(f"coverage gate: no coverage data at {data} (run pytest first)", file=sys.stderr)
         return 1
@@ -49,4 +48,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / ".coverage"))

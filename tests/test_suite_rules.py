@@ -1,4 +1,5 @@
-"""Rules for the test suite itself: no test reads a real clock, so no test can fail because the machine is busy.
+"""Rules for the test suite itself: no test reads a real clock, so no test can fail because the machine is busy; and
+the coverage gate that CI runs after it.
 
 A unit test that measures elapsed wall-clock time and compares it with a figure passes on a quiet machine and fails on
 a busy one. Time in tests comes from a fake clock instead (looptime's event loop, an injected `sleep`/`clock`), or the
@@ -8,11 +9,15 @@ test asserts on the delay the code computed. Timing targets are figures, and liv
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
+import coverage
 import pytest
 
 TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
 
 # The clocks of the `time` module that read real time (time.sleep is no reading: a test may wait, not measure).
 REAL_CLOCKS = {
@@ -93,3 +98,41 @@ def test_no_test_reads_a_real_clock(path: Path) -> None:
 
 def test_the_allowlist_is_empty() -> None:
     assert ALLOWED == {}
+
+
+def _gate() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("coverage_gate", REPO / ".ci" / "coverage_gate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ci_runs_the_coverage_gate_after_the_suite() -> None:
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert script.index(".venv/bin/python -m pytest\n") < script.index(".venv/bin/python .ci/coverage_gate.py\n")
+
+
+def test_the_gate_holds_the_pure_core_and_the_loader() -> None:
+    gated = {Path(f).relative_to(REPO).as_posix() for f in _gate().gated_files()}
+    for name in ("errors.py", "model.py", "route.py", "files/validate.py", "files/load.py", "core/plan.py"):
+        assert f"reconciler/{name}" in gated
+    assert "reconciler/api/client.py" not in gated and "reconciler/cli/plan.py" not in gated
+
+
+def test_the_gate_fails_below_100_percent_and_names_the_missing_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gate = _gate()
+    target = str(REPO / "reconciler" / "errors.py")
+    source = Path(target).read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(source, 1) if line.startswith(("def ", "class ")))
+    data = coverage.CoverageData(basename=str(tmp_path / ".coverage"))
+    data.add_arcs({target: {(-1, 1), (1, first), (first, -1)}})  # the module ran up to its first definition
+    data.write()
+    assert gate.main(tmp_path / ".coverage") == 1
+    out = capsys.readouterr()
+    assert "coverage gate FAILED: the pure core is at " in out.err
+    assert "reconciler/errors.py" in out.out and "Missing" in out.out
+    assert gate.main(tmp_path / "absent") == 1
+    assert "no coverage data at" in capsys.readouterr().err

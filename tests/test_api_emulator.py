@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import httpx
@@ -129,16 +128,14 @@ def test_served_emulator_with_an_empty_bucket_is_read_at_the_refill_rate() -> No
     seed_routes(app.state.emulator, 144)
     with serve_in_thread(app) as url:
 
-        async def plan_read(api: IncidentIO) -> float:
-            started = time.monotonic()
-            await asyncio.gather(read_live_routes(api), read_catalog(api, slack_channels={}))
-            return time.monotonic() - started
+        async def plan_read(api: IncidentIO) -> int:
+            routes, _catalog = await asyncio.gather(read_live_routes(api), read_catalog(api, slack_channels={}))
+            return len(routes)
 
         client = IncidentIO(url, ADMIN, retry=RetryPolicy(min_retry_after=0.05), route_api="v2")
-        elapsed = run(client, plan_read)
+        assert run(client, plan_read) == 150  # the 6 example routes and the 144 seeded
     statuses = [r["status"] for r in app.state.emulator.request_log]
-    floor = len(statuses) / 100
     assert statuses.count(429) <= max(1, len(statuses) // 100)  # < 1 %, the probe's 429 aside
-    # How close the read runs to the floor is a timing figure: benchmarks/bench_plan.py measures it (rate-bound
-    # scenario); a unit test only checks what does not depend on the machine's load.
-    assert elapsed > 0 and floor > 0
+    # How close the read runs to the floor is a timing figure, not asserted here (it depends on the machine's load):
+    # benchmarks/bench_plan.py measures it (rate-bound scenario); tests/test_api_pacing.py proves the pacing on a
+    # fake clock.

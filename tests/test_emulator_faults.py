@@ -4,14 +4,15 @@ the writes that committed, including those whose response was lost."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from typing import Any
 
 import httpx
+import looptime
 import pytest
 
 from reconciler.emulator import DroppedConnection, EmulatorSettings, FaultProfile, create_app, serve_in_thread
+from reconciler.emulator.faults import FaultInjector
 from tests.emulator_helpers import ADMIN, in_process, route_payload
 
 N = 1000
@@ -95,19 +96,32 @@ def test_extra_429_carries_retry_after_even_with_rate_limiting_off() -> None:
 
 
 def test_latency_is_fixed_plus_jitter() -> None:
+    # The delay each request gets is computed from the seed: fixed plus uniform(0, jitter), never more.
+    injector = FaultInjector(FaultProfile(latency_ms=20, jitter_ms=10, seed=7))
+    delays = [injector.roll().delay_s for _ in range(200)]
+    assert all(0.020 <= d <= 0.030 for d in delays)
+    assert len(set(delays)) > 100  # the jitter varies (a seeded stream, so the same every run)
+
+    # And the emulator sleeps exactly that long per request: on a fake-clock event loop (looptime), time moves only
+    # when something sleeps, so what the client sees is the computed delay whatever the machine's load.
     async def run() -> list[float]:
-        profile = FaultProfile(latency_ms=20, jitter_ms=10)
+        loop = asyncio.get_running_loop()
+        profile = FaultProfile(latency_ms=20, jitter_ms=10, seed=7)
         async with in_process(settings=EmulatorSettings(faults=profile)) as (client, _app):
             times = []
             for _ in range(10):
-                start = time.perf_counter()
+                start = loop.time()
                 await client.get("/v1/severities", headers=ADMIN)
-                times.append(time.perf_counter() - start)
+                times.append(loop.time() - start)
             return times
 
-    times = asyncio.run(run())
-    assert min(times) >= 0.020
-    assert sum(times) / len(times) < 0.2  # bounded: 20..30 ms plus overhead, no runaway delay
+    loop = looptime.new_event_loop(start=0)
+    try:
+        times = loop.run_until_complete(run())
+    finally:
+        loop.close()
+    expected = FaultInjector(FaultProfile(latency_ms=20, jitter_ms=10, seed=7))
+    assert times == pytest.approx([expected.roll().delay_s for _ in range(10)], abs=1e-6)
 
 
 @pytest.mark.slow

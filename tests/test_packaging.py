@@ -20,9 +20,20 @@ from tests.conftest import find_tool
 
 REPO = Path(__file__).resolve().parent.parent
 DIST_NAME = "incidentio-alert-routes"
-# What the build must not see: local environments, caches and earlier builds.
+# What the build must not see: local environments, caches, earlier builds, and the coverage data that pytest-cov
+# writes into the checkout while the suite runs.
 IGNORED = shutil.ignore_patterns(
-    ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "backups", "plan.json"
+    ".venv",
+    ".git",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+    "backups",
+    "plan.json",
+    ".coverage*",
 )
 
 

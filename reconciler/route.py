@@ -210,9 +210,9 @@ def canonical(route: Route) -> Route:
     if not incidents.enabled:
         incidents = _NO_INCIDENTS
     if (grouping, escalation, incidents) == (route.grouping, route.escalation, route.incidents):
-        if (grouping, incidents) == (_NO_GROUPING, _NO_INCIDENTS):
-            return replace(route, grouping=_NO_GROUPING, incidents=_NO_INCIDENTS)  # equal, but shared
-        return route
+        if grouping is route.grouping and incidents is route.incidents:
+            return route
+        return replace(route, grouping=grouping, incidents=incidents)  # equal, but the shared defaults
     return replace(route, grouping=grouping, escalation=escalation, incidents=incidents)
 
 

@@ -16,7 +16,6 @@ PYTHONPATH). Runs are interleaved (ours, baseline, ours, ...) and the median is 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import statistics
@@ -27,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.bench_plan import KEY, NEUTRAL, Control, emulator, export_routes
+from benchmarks.bench_plan import KEY, NEUTRAL, Control, emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "534aedf"
@@ -41,11 +40,20 @@ class Run:
     rss_mb: float  # peak resident set size
 
 
+# `python -m reconciler` importing the package from PYTHONPATH: an editable install's finder would otherwise win over
+# the path and run the working tree's code for the baseline too.
+_MAIN = (
+    "import runpy, sys; "
+    "sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in getattr(f, '__module__', '')]; "
+    "runpy.run_module('reconciler', run_name='__main__', alter_sys=True)"
+)
+
+
 def run(code: Path, args: list[str]) -> Run:
     """`python -m reconciler ARGS` with `code` first on the path; its own CPU and peak RSS."""
     env = {**os.environ, "PYTHONPATH": str(code), "INCIDENT_IO_API_KEY": KEY}
     process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-c", _MAIN, *args], cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
@@ -58,7 +66,8 @@ def which_package(code: Path) -> str:
     """The reconciler the child would import, to be sure the baseline really is the baseline."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     found = subprocess.run(
-        [sys.executable, "-c", "import reconciler; print(reconciler.__file__)"],
+        [sys.executable, "-c", _MAIN.split("runpy.run_module")[0] + "import reconciler; print(reconciler.__file__)"],
+        cwd=code,
         env=env,
         capture_output=True,
         text=True,
@@ -76,6 +85,18 @@ def baseline_tree(commit: str) -> Iterator[Path]:
             yield tree
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+
+
+def export_in_child(url: str, folder: Path) -> None:
+    """Export the live routes in a child process, so that this process stays small.
+
+    It must: a child's `ru_maxrss` starts from its parent's resident size at the fork (Linux carries the high-water
+    mark across exec), so measuring plans from a parent that held 10,000 exported routes reads the parent's size.
+    """
+    code = "import asyncio, sys; from pathlib import Path; from benchmarks.bench_plan import export_routes; "
+    code += "asyncio.run(export_routes(sys.argv[1], Path(sys.argv[2])))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code, url, str(folder)], env=env, cwd=ROOT, check=True)
 
 
 def median(runs: list[Run]) -> Run:
@@ -103,7 +124,7 @@ def main() -> None:
             control.prepare(NEUTRAL)
             control.seed(routes)
             folder = Path(tmp) / f"routes-{routes}"
-            asyncio.run(export_routes(url, folder))
+            export_in_child(url, folder)
             plan = ["plan", "--routes", str(folder), "--api-url", url]
             runs: dict[str, list[Run]] = {label: [] for label in impls}
             for _ in range(args.repeat):

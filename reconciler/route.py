@@ -190,11 +190,17 @@ class Route:
         return canonical(self)
 
 
+# Shared instances of the settings most routes leave off (the model is immutable): a plan holds two routes per
+# route file, and one copy of each default instead of one per route keeps its memory down.
+_NO_GROUPING = Grouping()
+_NO_INCIDENTS = Incidents()
+
+
 def canonical(route: Route) -> Route:
     """`route` with the dependent settings settled as the module docstring says (idempotent)."""
     grouping, escalation, incidents = route.grouping, route.escalation, route.incidents
     if not grouping.enabled:
-        grouping = Grouping()
+        grouping = _NO_GROUPING
         escalation = replace(escalation, rejoin=None)
     else:
         rejoin = escalation.rejoin or Rejoin()
@@ -202,9 +208,11 @@ def canonical(route: Route) -> Route:
             rejoin = replace(rejoin, grace_period_seconds=0)
         escalation = replace(escalation, rejoin=rejoin)
     if not incidents.enabled:
-        incidents = Incidents()
+        incidents = _NO_INCIDENTS
     if (grouping, escalation, incidents) == (route.grouping, route.escalation, route.incidents):
-        return route
+        if grouping is route.grouping and incidents is route.incidents:
+            return route
+        return replace(route, grouping=grouping, incidents=incidents)  # equal, but the shared defaults
     return replace(route, grouping=grouping, escalation=escalation, incidents=incidents)
 
 

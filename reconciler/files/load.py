@@ -47,19 +47,46 @@ _SLACK_ID = re.compile(r"^[A-Z0-9]{8,}$")
 _TEAMS_ID = re.compile(r"^\S{4,}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RouteDoc:
-    """One route file: its display path, its data, and where every node (and every mapping key) starts."""
+    """One route file: its display path, its data, and where every node (and every mapping key) starts.
+
+    Equal when path and data are. A plan holds one per route file while it reads live routes, so a loaded document
+    keeps its text instead of the position maps (which cost several times the text): the maps are built from the
+    text again the first time a problem needs a location, which only a file with problems does.
+    """
 
     path: str
     data: dict[str, Any]
-    positions: Mapping[JsonPath, tuple[int, int]] = field(default_factory=dict)
-    key_positions: Mapping[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    given_positions: Mapping[JsonPath, tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+    given_key_positions: Mapping[JsonPath, tuple[int, int]] | None = field(default=None, compare=False, repr=False)
+    text: str | None = field(default=None, compare=False, repr=False)
+    _parsed: Any = field(default=None, init=False, compare=False, repr=False)
+
+    def _maps(self) -> tuple[Mapping[JsonPath, tuple[int, int]], Mapping[JsonPath, tuple[int, int]]]:
+        if self.given_positions is not None or self.text is None:
+            return self.given_positions or {}, self.given_key_positions or {}
+        if self._parsed is None:
+            built = build_document(self.text)
+            object.__setattr__(self, "_parsed", (built.positions, built.key_positions))
+        found: tuple[Mapping[JsonPath, tuple[int, int]], Mapping[JsonPath, tuple[int, int]]] = self._parsed
+        return found
+
+    @property
+    def positions(self) -> Mapping[JsonPath, tuple[int, int]]:
+        """Where every node starts (line, column), by JSON path."""
+        return self._maps()[0]
+
+    @property
+    def key_positions(self) -> Mapping[JsonPath, tuple[int, int]]:
+        """Where every mapping key is written (line, column), by the JSON path of its entry."""
+        return self._maps()[1]
 
     def location(self, json_path: tuple[str | int, ...]) -> Location:
         """Where the node at `json_path` starts, or its closest known ancestor."""
+        positions = self.positions
         for end in range(len(json_path), -1, -1):
-            found = self.positions.get(json_path[:end])
+            found = positions.get(json_path[:end])
             if found is not None:
                 return Location(self.path, found[0], found[1])
         return Location(self.path)
@@ -94,7 +121,7 @@ def load_route_bytes(data: bytes, display: str) -> RouteDoc:
     if len(data) > MAX_BYTES:
         raise InputError([_problem(display, f"file is larger than {MAX_BYTES // 1024} KiB")])
     text = _decode(data, display)
-    built = build_document(text)
+    built = build_document(text, positions=False)  # positions are rebuilt from the text if a problem needs one
     if built.problems:
         raise InputError(_problem(display, msg, line, col, path) for (line, col), path, msg in built.problems)
     if built.value is None and not built.positions:
@@ -103,7 +130,7 @@ def load_route_bytes(data: bytes, display: str) -> RouteDoc:
         line, column = built.positions.get((), (0, 0))
         kind = _kind(built.value)
         raise InputError([_problem(display, f"expected a mapping of route fields, got {kind}", line, column)])
-    return RouteDoc(display, built.value, built.positions, built.key_positions)
+    return RouteDoc(display, built.value, text=text)
 
 
 def _kind(value: Any) -> str:

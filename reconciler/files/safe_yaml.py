@@ -10,6 +10,7 @@ are booleans, only `null`/`~`/empty is null, only JSON-style numbers are numbers
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -95,11 +96,15 @@ def _at(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
-def build_document(text: str) -> _Built:
-    """Turn YAML text into plain data, positions and problems, reading libyaml events one at a time."""
+def build_document(text: str, *, positions: bool = True) -> _Built:
+    """Turn YAML text into plain data, positions and problems, reading libyaml events one at a time.
+
+    With `positions=False` the position maps stay empty (problems still carry theirs): cheaper, for documents whose
+    positions are only needed should a later check find a problem.
+    """
     out = _Built()
     try:
-        _build(text, out)
+        _build(text, out, positions)
     except _Stop:
         pass
     except yaml.MarkedYAMLError as exc:
@@ -123,7 +128,7 @@ def build_document(text: str) -> _Built:
     return out
 
 
-def _build(text: str, out: _Built) -> None:
+def _build(text: str, out: _Built, positions: bool) -> None:
     stack: list[_Frame] = []
     nodes = documents = 0
 
@@ -158,7 +163,7 @@ def _build(text: str, out: _Built) -> None:
         if parent is not None and isinstance(parent.container, dict) and parent.key is None:
             if not isinstance(event, yaml.ScalarEvent):
                 raise stop(event.start_mark, path, "a mapping key must be a plain string, not a list or mapping")
-            key = event.value
+            key = sys.intern(event.value)  # the same few dozen keys in every file: one string each
             if event.tag not in _STRING_TAGS and not event.implicit[0]:
                 out.problems.append((_at(event.start_mark), json_path(path), "a mapping key must be a plain string"))
             if key in parent.seen:
@@ -166,7 +171,8 @@ def _build(text: str, out: _Built) -> None:
                 out.problems.append((_at(event.start_mark), json_path((*path, key)), message))
             else:
                 parent.seen[key] = _at(event.start_mark)[0]
-            out.key_positions[(*path, key)] = _at(event.start_mark)
+            if positions:
+                out.key_positions[(*path, key)] = _at(event.start_mark)
             parent.key = key
             continue
         value: Any
@@ -184,7 +190,8 @@ def _build(text: str, out: _Built) -> None:
             if len(stack) >= MAX_DEPTH:
                 raise stop(event.start_mark, (), f"nested deeper than {MAX_DEPTH} levels")
             value = {} if isinstance(event, yaml.MappingStartEvent) else []
-        out.positions[path] = _at(event.start_mark)
+        if positions or parent is None:  # the root's position tells an empty file from a null one
+            out.positions[path] = _at(event.start_mark)
         if parent is None:
             out.value = value
         elif isinstance(parent.container, list):

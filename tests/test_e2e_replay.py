@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.emulator import create_app, serve_in_thread
-from reconciler.emulator.alerts import AlertStore
+from reconciler.emulator.alert_store import AlertStore
 from reconciler.planfile import load_plan
 from tests.e2e_helpers import READ_ONLY, REPO, run_cli
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from reconciler.emulator import load_state
 from reconciler.emulator.alert_seed import seed_week
-from reconciler.emulator.alerts import AlertStore, alert_store
+from reconciler.emulator.alert_store import AlertStore
+from reconciler.emulator.alerts import alert_store
 from reconciler.emulator.scopes import ALL_SCOPES, ApiKey
 from tests.emulator_helpers import ADMIN, in_process
 

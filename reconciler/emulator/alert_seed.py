@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reconciler.emulator.alerts import AlertStore, record_event
+from reconciler.emulator.alert_store import AlertStore, record_event
 from reconciler.emulator.state import EmulatorState, Obj
 
 SEED = 13

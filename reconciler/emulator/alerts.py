@@ -23,11 +23,9 @@ one derived from its body. Alerts live beside the state (alert_seed.py seeds the
 from __future__ import annotations
 
 import base64
-import bisect
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +34,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from reconciler.emulator import paging
+from reconciler.emulator.alert_seed import seed_week
+from reconciler.emulator.alert_store import AlertStore, record_event
 from reconciler.emulator.body import TooDeep, loads
 from reconciler.emulator.errors import WireError, error_response, json_response
 from reconciler.emulator.incident_filters import _time_test
@@ -57,87 +57,14 @@ _OPERATORS = {
 }
 
 
-@dataclass
-class AlertStore:
-    """Alerts by id (ids sort as creation times do), and the index by (source, deduplication key)."""
-
-    alerts: dict[str, Obj] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)  # ascending ids = oldest first
-    by_dedup: dict[tuple[str, str], str] = field(default_factory=dict)
-    counter: int = 0
-
-
-def alert_id(store: AlertStore, created: datetime) -> str:
-    """A 26-character id that sorts by creation time (milliseconds), then by arrival."""
-    store.counter += 1
-    return f"01KALR{int(created.timestamp() * 1000):013d}{store.counter:07d}"
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def alert_store(state: EmulatorState) -> AlertStore:
     """The alerts of `state` (kept beside it; the example organisation's sources start with a week of alerts)."""
     found = getattr(state, "_alert_store", None)
     if not isinstance(found, AlertStore):
-        from reconciler.emulator.alert_seed import seed_week  # the seed builds alerts with this module
-
         found = AlertStore()
         setattr(state, "_alert_store", found)  # noqa: B010 - kept beside the state, under this name
         seed_week(state, found, datetime.now(UTC))
     return found
-
-
-def _value(item: Any) -> Obj:
-    text = item if isinstance(item, str) else json.dumps(item)
-    return {"label": text, "literal": text}
-
-
-def attribute_entries(state: EmulatorState, metadata: Obj) -> list[Obj]:
-    """`metadata` keys naming an alert attribute (by name or id) → the alert's attribute entries."""
-    entries: list[Obj] = []
-    for attribute in sorted(state.alert_attributes.values(), key=lambda a: a["id"]):
-        key = attribute["id"] if attribute["id"] in metadata else attribute["name"]
-        if key not in metadata or metadata[key] is None:
-            continue
-        value = metadata[key]
-        described = {k: attribute[k] for k in ("id", "name", "type", "array", "required") if k in attribute}
-        described.setdefault("array", False)
-        described.setdefault("required", False)
-        if isinstance(value, list):
-            entries.append({"attribute": described, "array_value": [_value(v) for v in value]})
-        else:
-            entries.append({"attribute": described, "value": _value(value)})
-    return entries
-
-
-def record_event(state: EmulatorState, store: AlertStore, source_id: str, event: Obj, now: datetime) -> Obj:
-    """Create the alert an event describes, or update the one with its deduplication key; returns the alert."""
-    key = event["deduplication_key"]
-    existing = store.by_dedup.get((source_id, key))
-    alert: Obj = store.alerts[existing] if existing else {}
-    if not alert:
-        alert = {"id": alert_id(store, now), "alert_source_id": source_id, "created_at": iso(now)}
-        alert["alert_group_ids"] = []
-        store.alerts[alert["id"]] = alert
-        bisect.insort(store.order, alert["id"])  # ids sort by creation time; seeded ones arrive out of order
-        store.by_dedup[(source_id, key)] = alert["id"]
-    alert.update(
-        deduplication_key=key,
-        status=event["status"],
-        title=event["title"],
-        attributes=attribute_entries(state, event.get("metadata") or {}),
-        updated_at=iso(now),
-    )
-    for optional in ("description", "source_url"):
-        if isinstance(event.get(optional), str):
-            alert[optional] = event[optional]
-    if event["status"] == "resolved":
-        alert.setdefault("resolved_at", iso(now))
-    else:
-        alert.pop("resolved_at", None)
-    return alert
 
 
 def _token(request: Request) -> str | None:

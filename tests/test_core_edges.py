@@ -5,6 +5,7 @@ reference helpers. Each asserts the value or the message a user (or the next ste
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,13 @@ from reconciler.render.adopt import ADOPT_MARKER, MAX_TITLE, adopt_body, adopt_t
 from reconciler.render.diff import route_yaml
 from reconciler.render.graph import render_graph
 from reconciler.render.impact import render_impact_markdown
-from reconciler.render.markdown import CommentContext, escape, render_drift_markdown, render_plan_markdown
+from reconciler.render.markdown import (
+    IMPACT_DROPPED,
+    CommentContext,
+    escape,
+    render_drift_markdown,
+    render_plan_markdown,
+)
 from reconciler.render.text import render_apply_report, render_plan_json
 from reconciler.route import (
     Binding,
@@ -431,13 +438,20 @@ def test_the_comment_shows_when_live_state_was_read() -> None:
     assert "live state read 2026-01-01T00:00:00Z · 0 live routes, 0 in sync" in comment
 
 
-def test_a_comment_whose_impact_leaves_no_room_keeps_no_route_rows() -> None:
+def test_a_comment_whose_impact_leaves_no_room_drops_the_impact_and_keeps_its_budget() -> None:
     creates = tuple(
         Change(Action.CREATE, f"R{i}", desired=Route(f"R{i}"), desired_doc={"name": f"R{i}"}) for i in range(3)
     )
-    comment = render_plan_markdown(Plan(changes=creates), review=_REVIEW, budget=3000, impact="I" * 2200)
-    assert "it shows 0 of 3 routes in the table and 0 of 3 diffs." in comment
-    assert "| R0 |" not in comment
+    comment = render_plan_markdown(Plan(changes=creates), review=_REVIEW, budget=1800, impact="I" * 2200)
+    assert len(comment) <= 1800  # the budget holds: the replay that alone fills it is left out, saying so
+    assert "I" * 100 not in comment and IMPACT_DROPPED in comment
+    assert "it shows 3 of 3 routes in the table and 3 of 3 diffs." in comment
+    for budget in range(1400, 1700, 20):  # tighter still: rows and diffs go, never the budget
+        squeezed = render_plan_markdown(Plan(changes=creates), review=_REVIEW, budget=budget, impact="I" * 2200)
+        assert len(squeezed) <= budget
+        shown = re.search(r"it shows (\d) of 3 routes in the table and (\d) of 3 diffs\.", squeezed)
+        assert shown is not None
+        assert squeezed.count("| ➕ |") == int(shown[1]) and squeezed.count("<details><summary>➕") == int(shown[2])
 
 
 def test_the_drift_comment_is_cut_to_its_budget() -> None:

@@ -55,6 +55,12 @@ class CommentContext:
     artifact: str = "plan.json"
 
 
+IMPACT_DROPPED = (
+    "_Impact replay not shown: it would not fit GitHub's size limit. `reconciler plan --replay` prints it, and the "
+    "full plan holds it._"
+)
+
+
 def escape(text: str, *, limit: int = MAX_NAME) -> str:
     """`text` as inert markdown/HTML: control and bidi characters and newlines become spaces, syntax entities."""
     text = "".join(" " if kind_of(ch) else ch for ch in text)
@@ -316,6 +322,8 @@ def render_plan_markdown(
         if plan.unmanaged or plan.warnings
         else "",
     ]
+    if impact and size(assemble([], [], short_extras, notice_for(0, 0))) > budget:
+        short_extras[0] = IMPACT_DROPPED  # the replay alone leaves no room: the budget holds, the full plan has it
     kept_rows = list(rows)
     while kept_rows and size(assemble(kept_rows, [], short_extras, notice_for(len(kept_rows), 0))) > budget:
         kept_rows = kept_rows[: max(0, len(kept_rows) - max(1, len(kept_rows) // 8))]

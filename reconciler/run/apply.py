@@ -80,9 +80,8 @@ async def apply_plan(
     before its replacement exists. A refused plan (`Plan.refused`) is never passed here: the caller refuses it.
     `on_progress(done, total)` follows the read-back before any write; `on_outcome` gets each change as it settles.
     """
-    checks = await preflight(
-        plan, api, on_progress=on_progress
-    )  # an ApiError here (a rejected key) leaves nothing written: it is raised
+    # An ApiError here (a rejected key) leaves nothing written: it is raised.
+    checks = await preflight(plan, api, on_progress=on_progress)
     stale = [(c, k) for c, k in zip(plan.changes, checks, strict=True) if k.state is State.STALE]
     if stale:
         outcomes = tuple(

@@ -64,6 +64,13 @@ NEUTRAL: tuple[dict[str, Any], dict[str, Any]] = ({}, {"enabled": False})
 @contextlib.contextmanager
 def emulator() -> Iterator[str]:
     """`reconciler emulator --port 0` in a child process; yields its URL (read from the banner)."""
+    with emulator_process() as (url, _pid):
+        yield url
+
+
+@contextlib.contextmanager
+def emulator_process() -> Iterator[tuple[str, int]]:
+    """`reconciler emulator --port 0` in a child process; yields its URL and pid (for its CPU, from /proc)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-m", "reconciler", "emulator", "--host", "127.0.0.1", "--port", "0"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -72,7 +79,7 @@ def emulator() -> Iterator[str]:
         first = process.stdout.readline()
         if "listening on " not in first:
             raise RuntimeError(f"the emulator did not start: {first!r}")
-        yield first.split("listening on ", 1)[1].strip()
+        yield first.split("listening on ", 1)[1].strip(), process.pid
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_plan import KEY, ROOT, Control, export_routes  # the sibling benchmark's helpers
+from bench_plan import KEY, ROOT, Control, emulator_process, export_routes  # the sibling benchmark's helpers
 
 HERE = Path(__file__).resolve().parent
 LATENCY = {"latency_ms": 50.0}
@@ -91,23 +91,6 @@ class Run:
     @property
     def answered(self) -> int:
         return self.requests - self.limited
-
-
-@contextmanager
-def emulator() -> Iterator[tuple[str, int]]:
-    """`reconciler emulator --port 0` in a child process; yields its URL and pid (its CPU is read from /proc)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "reconciler", "emulator", "--host", "127.0.0.1", "--port", "0"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        if "listening on " not in first:
-            raise RuntimeError(f"the emulator did not start: {first!r}")
-        yield first.split("listening on ", 1)[1].strip(), process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def cpu_of(pid: int) -> float:
@@ -167,7 +150,7 @@ def disable(files: Path, out: Path) -> None:
 
 @contextmanager
 def seeded(routes: int) -> Iterator[tuple[str, int, Control, Path]]:
-    with emulator() as (url, pid), tempfile.TemporaryDirectory() as tmp:
+    with emulator_process() as (url, pid), tempfile.TemporaryDirectory() as tmp:
         control = Control(url)
         control.prepare(({}, NO_LIMIT))
         control.seed(routes)

@@ -127,6 +127,12 @@ NOT_MEASURED = [
 ]
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores this process may use. Part of most end-to-end tests is spent waiting on
+    a child process or a served emulator; on 2 cores a third worker took the suite from 142-149 s to 133 s."""
+    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Only while coverage runs: pytest-cov fails a no_cover test under --no-cov (it pauses a controller it lacks).
     measuring = bool(config.getoption("cov_source", None)) and not config.getoption("no_cov", False)

@@ -54,9 +54,20 @@ async def plan_of(app: Any, routes: Path, **kwargs: Any) -> tuple[Plan, Catalog]
         return await build_plan_from_repo(api, routes, **kwargs)
 
 
-async def apply_with(app: Any, plan: Plan, _catalog: Catalog, key: str = "example-admin") -> ApplyReport:
+async def apply_with(
+    app: Any,
+    plan: Plan,
+    _catalog: Catalog,
+    key: str = "example-admin",
+    *,
+    fresh: bool = False,
+    sent: list[str] | None = None,
+) -> ApplyReport:
     async with client(app, key) as api:
-        return await apply_plan(plan, api)
+        report = await apply_plan(plan, api, fresh=fresh)
+    if sent is not None:
+        sent.extend(f"{r.method} {r.status}" for r in api.request_log)
+    return report
 
 
 def writes(app: Any) -> list[dict[str, Any]]:
@@ -123,6 +134,48 @@ def test_a_dashboard_edit_after_the_plan_is_never_overwritten(app: Any, routes: 
     assert live_route(app, "Production Warnings")["enabled"] is False
     replan, _ = run(plan_of(app, routes))
     assert [f.path for f in replan.changes[0].fields] != []
+
+
+def test_a_fresh_plan_is_written_without_reading_its_updated_routes_again(app: Any, routes: Path) -> None:
+    """One-shot `apply --auto-approve`: the plan's own reads are the read-back; the PUT is pinned to what it read."""
+    plan, catalog = run(plan_of(app, routes))
+    sent: list[str] = []
+    report = run(apply_with(app, plan, catalog, fresh=True, sent=sent))
+    assert [(o.name, o.outcome) for o in report.outcomes] == [("Production Warnings", Outcome.UPDATED)]
+    assert sent == ["PUT 200"]
+    assert [(w["method"], w["version"]) for w in writes(app)] == [("PUT", 5)]
+    assert run(plan_of(app, routes))[0].empty
+    sent.clear()
+    run(apply_with(app, plan, catalog, sent=sent))  # a saved plan applied again: read back, found done, not written
+    assert sent == ["GET 200"]
+
+
+def test_a_dashboard_edit_after_a_fresh_plan_is_refused_by_the_version_pin(app: Any, routes: Path) -> None:
+    informational = routes / "informational.yaml"
+    informational.write_text(informational.read_text().replace("  - alert_source: Status Page Views\n", ""))
+    plan, catalog = run(plan_of(app, routes))
+    assert plan.summary == "0 to create, 2 to update, 0 to delete"
+    dashboard_edit(app, "Production Warnings", lambda p: p.__setitem__("enabled", False))
+    before = len(writes(app))
+    sent: list[str] = []
+    report = run(apply_with(app, plan, catalog, fresh=True, sent=sent))
+    outcomes = {o.name: o.outcome for o in report.outcomes}
+    assert outcomes == {"Informational": Outcome.UPDATED, "Production Warnings": Outcome.CHANGED_SINCE_PLAN}
+    (refused,) = [o for o in report.outcomes if o.outcome is Outcome.CHANGED_SINCE_PLAN]
+    assert refused.detail == "live version is 5, the plan saw 4; run plan again"
+    assert sorted(sent) == ["GET 200", "PUT 200", "PUT 409"]  # the refused PUT, then the route read to say why
+    assert [w["method"] for w in writes(app)[before:]] == ["PUT"]  # the other route only: the edit is kept
+    assert live_route(app, "Production Warnings")["enabled"] is False
+
+
+def test_a_fresh_plans_deletes_are_still_read_back(app: Any, routes: Path) -> None:
+    (routes / "informational.yaml").unlink()
+    plan, catalog = run(plan_of(app, routes, prune=True))
+    dashboard_edit(app, "Informational", lambda p: p.__setitem__("enabled", False))
+    report = run(apply_with(app, plan, catalog, fresh=True))
+    # a delete carries no version for the API to check: a route edited since the plan refuses the plan, as before
+    assert report.refused == "plan is stale: 1 route changed since plan; run plan again"
+    assert [w["method"] for w in writes(app)] == ["PUT"]  # the dashboard edit only
 
 
 def test_a_dashboard_edit_to_the_desired_content_counts_as_done(app: Any, routes: Path) -> None:

@@ -1,6 +1,6 @@
-"""`.pre-commit-hooks.yaml` works from another repository: `pre-commit try-repo` installs reconciler from this
-checkout into its own virtualenv (from the package index, hence slow), validates a routes repository and runs its
-route tests."""
+"""`.pre-commit-hooks.yaml` works from another repository: `pre-commit try-repo`, and a config that pins this
+checkout at a revision, install reconciler into pre-commit's own virtualenv (from the package index, hence slow),
+validate a routes repository and run its route tests."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -88,8 +89,29 @@ def test_this_repository_runs_the_route_tests_on_commit(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One pre-commit cache for the module, so the hook's environment is installed at most once per revision."""
+    """One pre-commit cache for the module: `pre-commit run` installs the hooks' environment into it once."""
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="module")
+def hooks_rev(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout as a repository and revision a team's config can pin: HEAD, or a commit of HEAD plus the working
+    tree's changes to tracked files in a clone beside it (what `try-repo` does, but made once for the module)."""
+    diff = subprocess.run(["git", "diff", "HEAD", "--binary"], cwd=REPO, capture_output=True, check=True).stdout
+    if not diff:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
+        return REPO, head.stdout.strip()
+    shadow = tmp_path_factory.mktemp("hooks") / "shadow"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(shadow)], check=True)
+    subprocess.run(["git", "apply", "--index", "--binary", "-"], cwd=shadow, input=diff, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "working tree"], cwd=shadow, env=_git_env(os.environ), check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=shadow, capture_output=True, text=True, check=True)
+    return shadow, head.stdout.strip()
+
+
+def _git_env(base: Mapping[str, str]) -> dict[str, str]:
+    names = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    return {**base, **names, "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
 
 
 def _routes_repo(root: Path) -> Path:
@@ -101,51 +123,58 @@ def _routes_repo(root: Path) -> Path:
     return repo
 
 
-def _try_repo(repo: Path, home: Path, hook: str = "reconciler-validate") -> subprocess.CompletedProcess[str]:
+def _pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "PRE_COMMIT_HOME": str(home),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "NO_COLOR": "1",
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     return subprocess.run(
-        [find_tool("pre-commit"), "try-repo", str(REPO), hook, "--all-files", "--color", "never"],
+        [find_tool("pre-commit"), *args, "--all-files", "--color", "never"],
         cwd=repo,
         capture_output=True,
         text=True,
         timeout=280,
-        env=env,
+        env=_git_env({**env, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}),
     )
 
 
-def test_try_repo_passes_on_the_example_routes(tmp_path: Path, pre_commit_home: Path) -> None:
-    result = _try_repo(_routes_repo(tmp_path), pre_commit_home)
+def _run_pinned(repo: Path, home: Path, hooks: tuple[Path, str], hook: str) -> subprocess.CompletedProcess[str]:
+    """`pre-commit run HOOK` in `repo`, whose config pins this checkout's hooks at a revision, as the README shows.
+
+    Unlike `try-repo` (which installs into a new temporary store every time), the environment is installed once into
+    the module's pre-commit home and reused, as it is on a developer's machine.
+    """
+    source, rev = hooks
+    ids = [{"id": "reconciler-validate"}, {"id": "reconciler-test"}]
+    config = {"repos": [{"repo": str(source), "rev": rev, "hooks": ids}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return _pre_commit(repo, home, "run", hook)
+
+
+def test_try_repo_passes_on_the_example_routes(tmp_path: Path) -> None:
+    result = _pre_commit(_routes_repo(tmp_path), tmp_path / "home", "try-repo", str(REPO), "reconciler-validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^reconciler validate\.+Passed$", result.stdout, re.MULTILINE), result.stdout
 
 
-def test_try_repo_fails_located_on_a_broken_file(tmp_path: Path, pre_commit_home: Path) -> None:
+def test_the_validate_hook_fails_located_on_a_broken_file(
+    tmp_path: Path, pre_commit_home: Path, hooks_rev: tuple[Path, str]
+) -> None:
     repo = _routes_repo(tmp_path)
     broken = repo / "routes" / "informational.yaml"
     text = broken.read_text(encoding="utf-8")
     assert "name: Informational\n" in text
     broken.write_text(text.replace("name: Informational\n", "name: [Informational]\n"), encoding="utf-8")
-    result = _try_repo(repo, pre_commit_home)
+    result = _run_pinned(repo, pre_commit_home, hooks_rev, "reconciler-validate")
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(r"^reconciler validate\.+Failed$", result.stdout, re.MULTILINE), result.stdout
     assert "- hook id: reconciler-validate\n- exit code: 1\n" in result.stdout
     assert "\nroutes/informational.yaml:2:7: $.name: " in result.stdout
 
 
-def test_the_route_test_hook_passes_then_fails_located_on_a_typo(tmp_path: Path, pre_commit_home: Path) -> None:
+def test_the_route_test_hook_passes_then_fails_located_on_a_typo(
+    tmp_path: Path, pre_commit_home: Path, hooks_rev: tuple[Path, str]
+) -> None:
     repo = _routes_repo(tmp_path)
-    result = _try_repo(repo, pre_commit_home, "reconciler-test")
+    result = _run_pinned(repo, pre_commit_home, hooks_rev, "reconciler-test")
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^reconciler test\.+Passed$", result.stdout, re.MULTILINE), result.stdout
     # The README's example of a typo in review: warnings no longer match the route meant for them.
@@ -153,7 +182,7 @@ def test_the_route_test_hook_passes_then_fails_located_on_a_typo(tmp_path: Path,
     text = route.read_text(encoding="utf-8")
     assert "values: [warning]" in text
     route.write_text(text.replace("values: [warning]", "values: [warn]"), encoding="utf-8")
-    result = _try_repo(repo, pre_commit_home, "reconciler-test")
+    result = _run_pinned(repo, pre_commit_home, hooks_rev, "reconciler-test")
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(r"^reconciler test\.+Failed$", result.stdout, re.MULTILINE), result.stdout
     assert "- hook id: reconciler-test\n- exit code: 1\n" in result.stdout

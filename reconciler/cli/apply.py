@@ -119,8 +119,13 @@ async def plan_and_apply(
             if not confirmed(auto_approve):
                 fail("Apply cancelled: nothing was written.")
                 return EXIT_ERROR
-            with applying(plan) as shown:
-                report = await apply_plan(plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress)
+            with applying(plan, fresh=auto_approve) as shown:
+                # With --auto-approve nobody reads the plan before it is written: the plan's own reads serve as the
+                # read-back for updates (each PUT stays pinned to the version read). After a confirmation, which may
+                # come minutes later, everything the plan touches is read back first.
+                report = await apply_plan(
+                    plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress, fresh=auto_approve
+                )
             return finish(report)
 
 

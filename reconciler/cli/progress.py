@@ -18,7 +18,8 @@ from typing import Any
 
 from reconciler.cli import style
 from reconciler.core.outcome import RouteOutcome
-from reconciler.model import Action, Plan
+from reconciler.model import Plan
+from reconciler.run.preflight import read_back
 
 Progress = Callable[[int, int], None]
 
@@ -132,9 +133,9 @@ class ApplyProgress:
 
 
 @contextmanager
-def applying(plan: Plan) -> Iterator[ApplyProgress]:
-    """Progress of an apply: `Reading back N routes` (what the plan updates or deletes), then `Applying N changes`."""
-    touched = sum(1 for change in plan.changes if change.action is not Action.CREATE and change.route_id)
+def applying(plan: Plan, *, fresh: bool = False) -> Iterator[ApplyProgress]:
+    """Progress of an apply: `Reading back N routes` (what preflight reads again), then `Applying N changes`."""
+    touched = len(read_back(plan, fresh=fresh))
     label = f"Reading back {touched} {'route' if touched == 1 else 'routes'}" if touched else "Checking live routes"
     with steps(label) as shown:
         yield ApplyProgress(shown, len(plan.changes))

@@ -70,6 +70,7 @@ async def apply_plan(
     concurrency: int | None = None,
     on_outcome: Callable[[RouteOutcome], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    fresh: bool = False,
 ) -> ApplyReport:
     """Carry out `plan` against `api` at most once: preflight, then creates, updates, deletes (`concurrency` at once).
 
@@ -79,9 +80,10 @@ async def apply_plan(
     Deletes run only when every create and update went through without failing, so that a route is never removed
     before its replacement exists. A refused plan (`Plan.refused`) is never passed here: the caller refuses it.
     `on_progress(done, total)` follows the read-back before any write; `on_outcome` gets each change as it settles.
+    `fresh`: the plan was made from live reads in this run, with no one to wait for; see `preflight`.
     """
     # An ApiError here (a rejected key) leaves nothing written: it is raised.
-    checks = await preflight(plan, api, on_progress=on_progress)
+    checks = await preflight(plan, api, on_progress=on_progress, fresh=fresh)
     stale = [(c, k) for c, k in zip(plan.changes, checks, strict=True) if k.state is State.STALE]
     if stale:
         outcomes = tuple(

@@ -82,14 +82,26 @@ def check_create(change: Change, same_name: Sequence[LiveRoute], moving: set[str
     return Check(State.CONFLICT, f"a live route named {change.name!r} appeared since the plan ({ids}); not created")
 
 
+def read_back(plan: Plan, *, fresh: bool = False) -> list[str]:
+    """The ids of the routes `preflight` reads back (see there for `fresh`)."""
+    reread = (Action.DELETE,) if fresh else (Action.UPDATE, Action.DELETE)
+    return [c.route_id for c in plan.changes if c.action in reread and c.route_id]
+
+
 async def preflight(
-    plan: Plan, api: live.RoutesApi, *, on_progress: Callable[[int, int], None] | None = None
+    plan: Plan, api: live.RoutesApi, *, on_progress: Callable[[int, int], None] | None = None, fresh: bool = False
 ) -> list[Check]:
     """One `Check` per change of `plan`, in plan order, from a fresh read of what the plan touches.
 
     `on_progress(done, total)` is called as the routes the plan updates or deletes are read back (the long part).
+
+    `fresh`: this run made the plan from live reads and writes it with no one to wait for (a one-shot apply with
+    `--auto-approve`), so the plan's own reads of the routes it updates are as recent as a read-back would be, and
+    those routes are not read again. Each update's PUT is pinned to the version the plan read, so an edit made since
+    is still refused by the API (apply then reports that route as changed since plan). Deletes carry no version, so
+    they are read back whatever `fresh` says, and creates still look for a new route of the same name.
     """
-    touched = [c.route_id for c in plan.changes if c.action is not Action.CREATE and c.route_id]
+    touched = read_back(plan, fresh=fresh)
     done = 0
 
     async def read(route_id: str) -> LiveRoute | None:
@@ -120,7 +132,7 @@ async def preflight(
         if change.action is Action.CREATE:
             checks.append(check_create(change, by_key.get(name_key(change.name), []), moving))
         elif change.action is Action.UPDATE:
-            checks.append(_check_update(change, lives.get(change.route_id or "")))
+            checks.append(Check(State.PENDING) if fresh else _check_update(change, lives.get(change.route_id or "")))
         else:
             checks.append(_check_delete(change, lives.get(change.route_id or "")))
     return checks

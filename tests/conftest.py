@@ -9,10 +9,13 @@ import os
 import shutil
 import socket
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+import uvicorn
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC_PATH = REPO.parent / "shared" / "incidentio" / "openapi.json"
@@ -125,6 +128,27 @@ NOT_MEASURED = [
     "tests/test_emulator_schemathesis.py::",
     "tests/test_emulator_incidents.py::test_incident_operations_conform_under_generated_requests",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _served_emulator_not_traced() -> Iterator[None]:
+    """The emulator served in a thread (`serve_in_thread`) runs without the coverage tracer.
+
+    It answers the CLI's child processes, which coverage does not measure either; traced, it cost as much CPU as the
+    tests themselves. The emulator's code is measured where tests call it in-process (the ASGI transport).
+    """
+    original = uvicorn.Server.run
+
+    def run(self: uvicorn.Server, *args: Any, **kwargs: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            sys.settrace(None)  # this thread only: coverage installed its tracer when the thread started
+        original(self, *args, **kwargs)
+
+    uvicorn.Server.run = run  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        uvicorn.Server.run = original  # type: ignore[method-assign]
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

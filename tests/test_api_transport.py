@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from reconciler.api import IncidentIO, RetryPolicy, TransportFailure
-from reconciler.api.transport import ShardedTransport, _readable
+from reconciler.api.network import _readable
+from reconciler.api.transport import ShardedTransport
 from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.run import live

@@ -5,18 +5,15 @@ connection) each time a request starts or ends. At 32 connections that cost ~5 m
 concurrent reads slower than at 10; several pools of 4 connections keep the scan small.
 
 Why the shards hold httpcore pools themselves rather than `httpx.AsyncHTTPTransport`s (issue 16, the lean request
-path): one layer fewer per request, and the pools get a network backend whose streams look their socket up once.
-httpcore asks every idle connection whether its socket is readable (closed by the server) on each assignment, and
-anyio rebuilds its whole table of socket attributes for each such question: that was ~7% of the client's CPU per
-request. Requests and responses are converted, and httpcore's errors mapped to httpx's, as httpx's own transport does.
+path): one layer fewer per request, and the pools get their own network backend (`network.py`: asyncio transports
+instead of anyio streams, each socket looked up once). Requests and responses are converted, and httpcore's errors
+mapped to httpx's, as httpx's own transport does.
 """
 
 from __future__ import annotations
 
 import math
-import select
-import socket
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +21,7 @@ import httpcore
 import httpx
 
 from reconciler.api.errors import SAFE_METHODS, ReadOnlyViolation
+from reconciler.api.network import AsyncioBackend
 
 SHARD_SIZE = 4
 KEEPALIVE_SECONDS = 5.0  # httpx's default keep-alive expiry
@@ -55,70 +53,6 @@ class ReadOnlyTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-
-def _readable(sock: socket.socket | None) -> bool:
-    """Whether a read would not block (data, or the peer closed): for an idle keep-alive connection, that it is dead.
-
-    As httpcore's own check; a socket that is gone counts as readable (the next read would return the end).
-    """
-    if sock is None or sock.fileno() < 0:
-        return True
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    return bool(poller.poll(0))
-
-
-class _Stream(httpcore.AsyncNetworkStream):
-    """anyio's network stream with its raw socket looked up once (see the module docstring)."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._socket: socket.socket | None = inner.get_extra_info("socket")
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            return _readable(self._socket)
-        return self._inner.get_extra_info(info)
-
-
-class _Backend(httpcore.AsyncNetworkBackend):
-    """httpcore's anyio backend (the one it picks under asyncio), its streams wrapped in `_Stream`."""
-
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
 
 
 @contextmanager
@@ -163,7 +97,7 @@ class ShardedTransport(httpx.AsyncBaseTransport):
                 max_connections=per_shard,
                 max_keepalive_connections=per_shard,
                 keepalive_expiry=KEEPALIVE_SECONDS,
-                network_backend=_Backend(),
+                network_backend=AsyncioBackend(),
             )
             for _ in range(shards)
         ]

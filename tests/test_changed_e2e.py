@@ -17,9 +17,10 @@ import httpx
 import pytest
 
 from reconciler.emulator import create_app
+from reconciler.emulator.control import seed_routes
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.planfile import load_plan
-from tests.drift_scenario import create_live, edit_file, git
+from tests.drift_scenario import edit_file, git
 from tests.e2e_helpers import REPO, dashboard_edit, run_cli
 
 EXTRA = 60  # live routes with no file, beyond the example's six: the list takes two pages of 50
@@ -51,9 +52,9 @@ def checkout(tmp_path: Path) -> Path:
 def test_a_pr_plan_reads_and_plans_only_the_changed_route_then_applies(checkout: Path) -> None:
     informational = checkout / "routes" / "informational.yaml"
     edit_file(informational, "  - alert_source: Status Page Views\n", "")
-    with serve_in_thread(create_app()) as url:
-        for index in range(EXTRA):
-            create_live(url, f"Extra {index:02}", like="Informational")
+    app = create_app()
+    seed_routes(app.state.emulator, EXTRA, name_prefix="Extra")
+    with serve_in_thread(app) as url:
         before = len(_requests(url))
         planned = run_cli(checkout, url, "plan", "--changed-from", "main", "--out", "plan.json")
         assert planned.returncode == 0, planned.stderr

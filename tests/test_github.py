@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from reconciler.api import RetryPolicy
 from reconciler.api.github import GitHub, GitHubError, check_repo, find_marked_comment, sync_issue, upsert_comment
 from tests.fake_github import BOT, FakeGitHub, create_app
 
@@ -114,14 +115,21 @@ def test_transport_failures_are_errors_without_the_token() -> None:
     def boom(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"cannot connect, header was {request.headers['authorization']}")
 
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:  # the retries' backoff, recorded instead of slept
+        waits.append(seconds)
+
     async def go() -> None:
-        async with GitHub(token, base_url=BASE, transport=httpx.MockTransport(boom)) as gh:
+        retry = RetryPolicy(sleep=wait)
+        async with GitHub(token, base_url=BASE, transport=httpx.MockTransport(boom), retry=retry) as gh:
             await gh.create_issue(REPO, title="t", body="b")
 
     with pytest.raises(GitHubError) as info:
         _run(go())
     assert "POST /repos/acme/routes/issues failed" in str(info.value)
     assert token not in str(info.value)
+    assert len(waits) == RetryPolicy().attempts - 1  # a connection never made is retried, as for incident.io
 
 
 def test_pagination_never_follows_a_link_to_another_host() -> None:

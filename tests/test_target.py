@@ -103,14 +103,15 @@ EXTRA = 60  # more routes than one list page (50), so the list costs two request
 
 def _add_routes(url: str, count: int) -> None:
     """`count` more live routes named `Extra NN`, copies of the example organisation's Informational route."""
-    headers = {"Authorization": f"Bearer {ADMIN}"}
-    listed = httpx.get(f"{url}/v2/alert_routes", params={"page_size": 50}, headers=headers).json()["alert_routes"]
-    route_id = next(r["id"] for r in listed if r["name"] == "Informational")
-    body: dict[str, Any] = httpx.get(f"{url}/v2/alert_routes/{route_id}", headers=headers).json()["alert_route"]
-    body = {k: v for k, v in body.items() if k not in {"id", "version", "created_at", "updated_at"}}
-    for index in range(count):
-        created = httpx.post(f"{url}/v2/alert_routes", json={**body, "name": f"Extra {index:02}"}, headers=headers)
-        assert created.status_code == 201, created.text
+    # One client for all of them: each `httpx.post` would build a client (and its TLS context) anew.
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN}"}) as client:
+        listed = client.get("/v2/alert_routes", params={"page_size": 50}).json()["alert_routes"]
+        route_id = next(r["id"] for r in listed if r["name"] == "Informational")
+        body: dict[str, Any] = client.get(f"/v2/alert_routes/{route_id}").json()["alert_route"]
+        body = {k: v for k, v in body.items() if k not in {"id", "version", "created_at", "updated_at"}}
+        for index in range(count):
+            created = client.post("/v2/alert_routes", json={**body, "name": f"Extra {index:02}"})
+            assert created.status_code == 201, created.text
 
 
 def _requests(url: str) -> list[dict[str, Any]]:

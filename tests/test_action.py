@@ -49,7 +49,7 @@ def test_inputs_and_composite_steps() -> None:
         "retention-days": 14,
         "if-no-files-found": "ignore",
     }
-    assert "--require-hashes --no-deps" in install["run"]
+    assert "--no-compile --require-hashes --no-deps" in install["run"]
     assert '-r "$ACTION_PATH/requirements/action.txt"' in install["run"]
     assert '"$ACTION_PATH"' in install["run"] and "pip install ." not in install["run"]
 

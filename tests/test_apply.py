@@ -277,7 +277,9 @@ def test_forbidden_aborts_the_run(app: Any, routes: Path) -> None:
     assert writes(app) == []
 
 
-def test_a_route_deleted_since_the_plan_is_reported(app: Any, routes: Path) -> None:
+@pytest.mark.parametrize("fresh", [False, True], ids=["read-back", "fresh"])
+def test_a_route_deleted_since_the_plan_is_reported(app: Any, routes: Path, fresh: bool) -> None:
+    """Found by the read-back, or (a fresh one-shot plan, not read back) by the PUT's 404."""
     plan, catalog = run(plan_of(app, routes))
 
     async def delete() -> None:
@@ -285,7 +287,7 @@ def test_a_route_deleted_since_the_plan_is_reported(app: Any, routes: Path) -> N
             await api.delete_alert_route(plan.changes[0].route_id or "")
 
     run(delete())
-    report = run(apply_with(app, plan, catalog))
+    report = run(apply_with(app, plan, catalog, fresh=fresh))
     assert [(o.outcome, o.detail) for o in report.outcomes] == [
         (Outcome.CHANGED_SINCE_PLAN, "the route was deleted since the plan")
     ]

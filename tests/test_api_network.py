@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -277,3 +278,30 @@ def test_a_unix_socket_with_socket_options(tmp_path: Any) -> None:
         assert asyncio.run(go()) == b"hello"
     finally:
         listener.close()
+
+
+def test_a_backlog_over_tls_is_paused_and_resumed_on_the_tls_transport(ca: trustme.CA) -> None:
+    body = bytes(range(256)) * 4096
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+
+    def send(conn: socket.socket) -> None:
+        with server_context.wrap_socket(conn, server_side=True) as tls:
+            tls.sendall(body)
+            tls.recv(1)  # until the client closes
+
+    async def go(port: int) -> bytes:
+        plain = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        stream = await plain.start_tls(client_context, server_hostname="localhost", timeout=5)
+        assert stream.get_extra_info("ssl_object") is not None
+        await asyncio.sleep(0.2)  # the loop takes in what arrives meanwhile: more than the 256 KiB held unread
+        parts = []
+        while len(received := b"".join(parts)) < len(body):
+            parts.append(await stream.read(65536, timeout=5))
+        await stream.aclose()
+        return received
+
+    with raw_server(send) as port:
+        assert asyncio.run(go(port)) == body

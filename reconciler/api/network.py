@@ -162,6 +162,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.ConnectError(str(exc)) from exc
         if transport is None:  # pragma: no cover - only when the loop refuses TLS altogether
             raise httpcore.ConnectError("the event loop could not start TLS on this connection")
+        # The protocol now hears from the TLS transport (start_tls does not call connection_made again): pausing and
+        # resuming reads must go to it, not to the raw transport underneath.
+        self._protocol.transport = transport
         return AsyncioStream(transport, self._protocol)
 
     def get_extra_info(self, info: str) -> Any:

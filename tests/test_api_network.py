@@ -8,7 +8,6 @@ import asyncio
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -16,12 +15,11 @@ from typing import Any
 import httpcore
 import pytest
 import trustme
-import uvicorn
 
 from reconciler.api import IncidentIO, RetryPolicy, TransportFailure
 from reconciler.api.network import AsyncioBackend
 from reconciler.emulator import create_app
-from reconciler.emulator.serve import bind_socket
+from reconciler.emulator.serve import serve_in_thread
 from reconciler.run import live
 
 KEY = "example-admin"
@@ -33,23 +31,9 @@ async def _no_sleep(_: float) -> None:
 
 @contextmanager
 def serve_tls(cert: trustme.LeafCert) -> Iterator[int]:
-    """The emulator under uvicorn with TLS, in a thread; yields its port."""
-    with cert.private_key_and_cert_chain_pem.tempfile() as pem:
-        sock = bind_socket("127.0.0.1", 0)
-        config = uvicorn.Config(
-            create_app(), log_level="warning", access_log=False, lifespan="off", ssl_certfile=pem, ssl_keyfile=pem
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started and thread.is_alive():
-            time.sleep(0.01)
-        try:
-            yield sock.getsockname()[1]
-        finally:
-            server.should_exit = server.force_exit = True
-            thread.join(timeout=30)
-            sock.close()
+    """The emulator over TLS in a thread; yields its port."""
+    with cert.private_key_and_cert_chain_pem.tempfile() as pem, serve_in_thread(create_app(), certfile=pem) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 @contextmanager

@@ -14,10 +14,20 @@ import uvicorn
 _STARTUP_TIMEOUT_S = 10.0
 
 
-def _config(app: Any, host: str, port: int) -> uvicorn.Config:
+def _config(app: Any, host: str, port: int, certfile: str | None = None) -> uvicorn.Config:
     # No access log: benchmarks push thousands of requests a second and logging would dominate.
     # The socket is bound by us (below) so that port 0 yields a known port before the server starts.
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    # `certfile` holds the key and its chain in one PEM; None serves plain HTTP (uvicorn's defaults).
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ssl_certfile=certfile,
+        ssl_keyfile=certfile,
+    )
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -32,11 +42,14 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 @contextmanager
-def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Run `app` under uvicorn in a daemon thread; yield its base URL ("http://127.0.0.1:PORT"); stop on exit."""
+def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, *, certfile: str | None = None) -> Iterator[str]:
+    """Run `app` under uvicorn in a daemon thread; yield its base URL ("http://127.0.0.1:PORT"); stop on exit.
+
+    `certfile`: a PEM file holding the key and its certificate chain; the app is then served over TLS (https).
+    """
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(_config(app, host, bound_port))
+    server = uvicorn.Server(_config(app, host, bound_port, certfile))
     # uvicorn installs signal handlers only on the main thread, so a server in a thread leaves them alone.
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="emulator-server", daemon=True)
     thread.start()
@@ -47,7 +60,7 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterato
             raise RuntimeError(f"the server on {host}:{bound_port} did not start")
         time.sleep(0.01)
     try:
-        yield f"http://{host}:{bound_port}"
+        yield f"{'https' if certfile else 'http'}://{host}:{bound_port}"
     finally:
         server.should_exit = True
         # Open keep-alive connections or hung requests must not hold the shutdown for long.

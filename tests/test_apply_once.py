@@ -2,7 +2,9 @@
 
 Re-running an apply, two applies of one plan at once, a route created in the dashboard between plan and apply, and
 a SIGKILL at a random write: every case ends with one route per name and exactly one committed write per planned
-change. The apply runs under test are real processes (`python -m reconciler`); setting up and checking afterwards
+change. The same re-run, two-at-once and kill cases run for a one-shot `apply --auto-approve` too (which plans
+again and, unlike a saved plan, does not read its updated routes back before writing). The apply runs under test are
+real processes (`python -m reconciler`); setting up and checking afterwards
 go through the same CLI in-process, which is quicker.
 """
 
@@ -212,6 +214,76 @@ def test_a_kill_at_a_random_write_then_the_same_plan_again_converges(org: Org, s
     assert org.writes() - base >= kill_at
 
     rerun = org.process("apply", "plan.json")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert org.writes() - base == planned  # the re-run finished the rest and repeated nothing
+    assert max(org.names().values()) == 1
+    org.converged()
+    assert org.writes() - base == planned
+
+
+# The one-shot `apply --auto-approve` plans and writes in one run; its updates are not read back before the write
+# (each PUT is pinned to the version the plan read). The same three cases, through the CLI, with that command.
+ONE_SHOT = ("apply", "--prune", "--force", "--auto-approve")
+
+
+def test_two_one_shot_applies_at_once_then_a_third_write_each_change_once(org: Org) -> None:
+    planned = org.plan_changes(random.Random(4))
+    base = org.writes()
+    both = [
+        subprocess.Popen(
+            org.command(*ONE_SHOT),
+            cwd=org.workdir,
+            env=org.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in both]
+    assert [code for code, _, _ in results] == [0, 0], results
+    # One run wrote every change; the other took the lock after it, planned from what it wrote, and found nothing.
+    nothing = sorted(out.endswith("\n0 to create, 0 to update, 0 to delete\n") for _, out, _ in results)
+    assert nothing == [False, True], results
+    assert org.writes() - base == planned
+    third = org.process(*ONE_SHOT)  # a re-run CI job
+    assert third.returncode == 0, third.stderr
+    assert third.stdout.endswith("\n0 to create, 0 to update, 0 to delete\n")
+    assert org.writes() - base == planned
+    assert max(org.names().values()) == 1
+    org.converged()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_kill_during_a_one_shot_apply_then_it_again_converges(org: Org, seed: int) -> None:
+    rng = random.Random(100 + seed)
+    planned = org.plan_changes(rng, creates=rng.randint(1, 4), updates=rng.randint(1, 4), deletes=rng.randint(0, 3))
+    kill_at = rng.randint(1, planned)
+    base = org.writes()
+    process = subprocess.Popen(
+        org.command(*ONE_SHOT),
+        cwd=org.workdir,
+        env=org.env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    real_commit = org.emu.commit
+
+    def commit(*args: Any, **kwargs: Any) -> None:
+        real_commit(*args, **kwargs)
+        if org.writes() - base == kill_at:
+            os.kill(process.pid, signal.SIGKILL)  # right after the k-th write committed, before apply hears of it
+
+    org.emu.commit = commit
+    try:
+        assert process.wait(timeout=120) == -signal.SIGKILL
+    finally:
+        org.emu.commit = real_commit
+    assert org.writes() - base >= kill_at
+
+    rerun = org.process(*ONE_SHOT)  # plans again from live: what the killed run wrote is no longer a change
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert org.writes() - base == planned  # the re-run finished the rest and repeated nothing
     assert max(org.names().values()) == 1

@@ -4,8 +4,8 @@ Re-running an apply, two applies of one plan at once, a route created in the das
 a SIGKILL at a random write: every case ends with one route per name and exactly one committed write per planned
 change. The same re-run, two-at-once and kill cases run for a one-shot `apply --auto-approve` too (which plans
 again and, unlike a saved plan, does not read its updated routes back before writing). The apply runs under test are
-real processes (`python -m reconciler`); setting up and checking afterwards
-go through the same CLI in-process, which is quicker.
+real processes (`python -m reconciler`); setting up and checking afterwards go through the same CLI in-process, which
+is quicker.
 """
 
 from __future__ import annotations

@@ -56,16 +56,40 @@ class Org:
         return env | {"INCIDENT_IO_API_KEY": ADMIN, "PYTHONPATH": str(REPO)}
 
     def process(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        child = self.spawn(*args)
+        stdout, stderr = child.communicate(timeout=120)
+        return subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
+
+    def spawn(self, *args: str, output: bool = True) -> subprocess.Popen[str]:
+        """The CLI started as its own process; `output`: stdout and stderr kept (else thrown away)."""
+        stream = subprocess.PIPE if output else subprocess.DEVNULL
+        return subprocess.Popen(
             self.command(*args),
             cwd=self.workdir,
             env=self.env(),
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=stream,
+            stderr=stream,
             text=True,
-            timeout=120,
-            check=False,
         )
+
+    def kill_at_write(self, args: tuple[str, ...], kill_at: int) -> None:
+        """Run the CLI with `args`; SIGKILL it right after its `kill_at`-th write committed, before it hears of it."""
+        base = self.writes()
+        process = self.spawn(*args, output=False)
+        real_commit = self.emu.commit
+
+        def commit(*a: Any, **kw: Any) -> None:
+            real_commit(*a, **kw)
+            if self.writes() - base == kill_at:
+                os.kill(process.pid, signal.SIGKILL)
+
+        self.emu.commit = commit
+        try:
+            assert process.wait(timeout=120) == -signal.SIGKILL
+        finally:
+            self.emu.commit = real_commit
+        assert self.writes() - base >= kill_at
 
     def writes(self) -> int:
         return len(self.emu.write_log)
@@ -139,18 +163,7 @@ def test_reapplying_an_applied_plan_writes_nothing(org: Org) -> None:
 
 def test_two_applies_of_one_plan_at_once_write_each_change_once(org: Org) -> None:
     planned = org.plan_changes(random.Random(2))
-    both = [
-        subprocess.Popen(
-            org.command("apply", "plan.json"),
-            cwd=org.workdir,
-            env=org.env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+    both = [org.spawn("apply", "plan.json") for _ in range(2)]
     results = [(p.wait(timeout=120), *p.communicate()) for p in both]
     assert [code for code, _, _ in results] == [0, 0], results
     outs = sorted(out for _, out, _ in results)
@@ -191,27 +204,7 @@ def test_a_kill_at_a_random_write_then_the_same_plan_again_converges(org: Org, s
     planned = org.plan_changes(rng, creates=rng.randint(1, 5), updates=rng.randint(1, 5), deletes=rng.randint(0, 3))
     kill_at = rng.randint(1, planned)
     base = org.writes()
-    process = subprocess.Popen(
-        org.command("apply", "plan.json"),
-        cwd=org.workdir,
-        env=org.env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    real_commit = org.emu.commit
-
-    def commit(*args: Any, **kwargs: Any) -> None:
-        real_commit(*args, **kwargs)
-        if org.writes() - base == kill_at:
-            os.kill(process.pid, signal.SIGKILL)  # right after the k-th write committed, before apply hears of it
-
-    org.emu.commit = commit
-    try:
-        assert process.wait(timeout=120) == -signal.SIGKILL
-    finally:
-        org.emu.commit = real_commit
-    assert org.writes() - base >= kill_at
+    org.kill_at_write(("apply", "plan.json"), kill_at)
 
     rerun = org.process("apply", "plan.json")
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
@@ -229,18 +222,7 @@ ONE_SHOT = ("apply", "--prune", "--force", "--auto-approve")
 def test_two_one_shot_applies_at_once_then_a_third_write_each_change_once(org: Org) -> None:
     planned = org.plan_changes(random.Random(4))
     base = org.writes()
-    both = [
-        subprocess.Popen(
-            org.command(*ONE_SHOT),
-            cwd=org.workdir,
-            env=org.env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
+    both = [org.spawn(*ONE_SHOT) for _ in range(2)]
     results = [(p.wait(timeout=120), *p.communicate()) for p in both]
     assert [code for code, _, _ in results] == [0, 0], results
     # One run wrote every change; the other took the lock after it, planned from what it wrote, and found nothing.
@@ -261,27 +243,7 @@ def test_a_kill_during_a_one_shot_apply_then_it_again_converges(org: Org, seed: 
     planned = org.plan_changes(rng, creates=rng.randint(1, 4), updates=rng.randint(1, 4), deletes=rng.randint(0, 3))
     kill_at = rng.randint(1, planned)
     base = org.writes()
-    process = subprocess.Popen(
-        org.command(*ONE_SHOT),
-        cwd=org.workdir,
-        env=org.env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    real_commit = org.emu.commit
-
-    def commit(*args: Any, **kwargs: Any) -> None:
-        real_commit(*args, **kwargs)
-        if org.writes() - base == kill_at:
-            os.kill(process.pid, signal.SIGKILL)  # right after the k-th write committed, before apply hears of it
-
-    org.emu.commit = commit
-    try:
-        assert process.wait(timeout=120) == -signal.SIGKILL
-    finally:
-        org.emu.commit = real_commit
-    assert org.writes() - base >= kill_at
+    org.kill_at_write(ONE_SHOT, kill_at)
 
     rerun = org.process(*ONE_SHOT)  # plans again from live: what the killed run wrote is no longer a change
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr

@@ -59,7 +59,7 @@ def check_review(plan: Plan, expect_review: str | None) -> None:
 
 
 async def apply_saved(settings: ApiSettings, plan: Plan, lock_timeout: float) -> ApplyReport:
-    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
+    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock, in_process=settings.emulator):
         async with open_client(settings) as api:
             with applying(plan) as shown:
                 return await apply_plan(plan, api, on_outcome=shown.on_outcome, on_progress=shown.on_progress)
@@ -94,7 +94,7 @@ async def plan_and_apply(
 ) -> int:
     targets = changed_targets(routes_dir, target, changed_from)  # before the lock and any read
     # The lock covers the plan too: a second one-shot apply then plans from what the first one wrote.
-    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock):
+    with apply_lock(settings.api_url, timeout=lock_timeout, on_wait=waiting_for_lock, in_process=settings.emulator):
         # One client for both steps: with --emulator, a second client would talk to a fresh emulator.
         async with open_client(settings) as api:
             with progress("Reading live routes") as on_progress:

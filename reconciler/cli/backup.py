@@ -68,7 +68,7 @@ def backup_command(folder: Path | None, api_url: str, emulator: bool) -> int:
 async def restore_plan(
     settings: ApiSettings, folder: Path, routes: Any, *, prune: bool, force: bool, yes: bool
 ) -> tuple[Plan, ApplyReport | None]:
-    with apply_lock(settings.api_url, timeout=DEFAULT_LOCK_TIMEOUT):
+    with apply_lock(settings.api_url, timeout=DEFAULT_LOCK_TIMEOUT, in_process=settings.emulator):
         # Back through the version the backup was read with, so nothing it holds is lost on the way.
         async with open_client(settings, api_version=backup_api_version(routes)) as api:
             with progress("Reading live routes") as on_progress:

@@ -27,8 +27,18 @@ def lock_path(api_url: str) -> Path:
 
 
 @contextmanager
-def apply_lock(api_url: str, *, timeout: float, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the apply lock for `api_url`; wait at most `timeout` seconds for another apply to finish."""
+def apply_lock(
+    api_url: str, *, timeout: float, on_wait: Callable[[], None] | None = None, in_process: bool = False
+) -> Iterator[None]:
+    """Hold the apply lock for `api_url`; wait at most `timeout` seconds for another apply to finish.
+
+    `in_process`: the API is the emulator embedded in this process (`--emulator`), which no other process can reach:
+    there is nothing to share, so no lock is taken. Keyed by the embedded emulator's fixed URL, the lock would only
+    make unrelated runs on one machine wait for each other.
+    """
+    if in_process:
+        yield
+        return
     lock = FileLock(lock_path(api_url))
     try:
         lock.acquire(timeout=0)

@@ -128,14 +128,13 @@ def test_tls_to_a_server_whose_ca_is_not_trusted_is_refused_before_sending(
 
 
 def test_a_refused_connection_is_a_connect_error() -> None:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]  # closed again below: nothing listens there
-
-    async def go() -> None:
+    async def go(port: int) -> None:
         await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
 
-    with pytest.raises(httpcore.ConnectError):
-        asyncio.run(go())
+    # Bound but not listening: the port is ours for the test (no other process can take it) and refuses connections.
+    with socket.socket() as bound, pytest.raises(httpcore.ConnectError):
+        bound.bind(("127.0.0.1", 0))
+        asyncio.run(go(bound.getsockname()[1]))
 
 
 def test_a_server_that_never_answers_is_a_read_timeout() -> None:

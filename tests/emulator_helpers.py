@@ -154,6 +154,15 @@ EXPRESSION: dict[str, Any] = {
         {"operation_type": "navigate", "navigate": {"reference": "name"}},
         {"operation_type": "count"},
         {"operation_type": "cast", "cast": {"returns": {"array": False, "type": "Number"}}},
+        {
+            "operation_type": "branches",
+            "branches": {
+                "returns": {"array": False, "type": "String"},
+                "branches": [
+                    {"condition_groups": [{"conditions": [ONE_OF_TITLE]}], "result": {"value": {"literal": "db"}}}
+                ],
+            },
+        },
     ],
     "else_branch": {"result": {"value": {"literal": "none"}}},
 }

@@ -671,6 +671,18 @@ INCIDENT_DEFAULTS: Mapping[str, Any] = {
 ESCALATION_DEFAULTS: Mapping[str, Any] = {"auto_cancel_escalations": False, "escalation_targets": []}
 
 
+def _rich_text_doc(literal: object) -> dict[str, Any] | None:
+    """The rich-text document a literal holds, or None: plain text may start with `{"` as well (a generated literal
+    `{"` once failed the suite here)."""
+    if not isinstance(literal, str) or not literal.startswith("{"):
+        return None
+    try:
+        doc = json.loads(literal)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) and doc.get("type") == "doc" else None
+
+
 def _label(catalog: Catalog, value: Mapping[str, Any]) -> dict[str, Any]:
     names = {
         e.id: e.name
@@ -680,9 +692,9 @@ def _label(catalog: Catalog, value: Mapping[str, Any]) -> dict[str, Any]:
     literal = value.get("literal")
     label = names.get(literal, literal) if literal is not None else f"Alert → {value.get('reference')}"
     out = {"label": label, **value}
-    if isinstance(literal, str) and literal.startswith('{"'):
+    doc = _rich_text_doc(literal)
+    if doc is not None:
         # The server labels every variable and answers with its own key order, HTML-escaped.
-        doc = json.loads(literal)
         for paragraph in doc.get("content", []):
             for node in paragraph.get("content", []):
                 if node.get("type") == "varSpec":

@@ -298,6 +298,7 @@ def test_bulk_seeding_endpoint(client: SyncClient) -> None:
     assert client.post("/_emulator/incidents/bulk", json={"count": -1}).status_code == 400
 
 
+@pytest.mark.untraced
 @pytest.mark.slow
 def test_incident_operations_conform_under_generated_requests(openapi_spec: dict[str, Any]) -> None:
     """schemathesis over the spec's four incident operations (as the routes' run in test_emulator_schemathesis.py):

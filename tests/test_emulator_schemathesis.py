@@ -208,6 +208,7 @@ EXAMPLES = {
 }
 
 
+@pytest.mark.untraced
 @pytest.mark.parametrize("version", ["v2", "v3"])
 def test_alert_routes_operations_conform(openapi_spec: dict[str, Any], served: tuple[str, Any], version: str) -> None:
     url, app = served
@@ -267,6 +268,7 @@ def _steer_alerts(case: Any, app: Any, rng: random.Random) -> None:
         case.headers = {}
 
 
+@pytest.mark.untraced
 def test_alert_operations_conform(openapi_spec: dict[str, Any], served: tuple[str, Any]) -> None:
     url, app = served
     regex = r"^/v2/alerts$|^/v2/alerts/\{id\}$|^/v2/alert_events/http/"

@@ -276,6 +276,7 @@ def _case(kind: str, names: tuple[str, ...] = ()) -> Case:
     return Case("property", ALERT, (expectation,), WHERE, ("cases", 0))
 
 
+@pytest.mark.untraced
 @settings(max_examples=300, deadline=None)
 @given(drawn=routes_strategy)
 def test_unknown_is_never_reported_as_match_or_no_match(drawn: list[tuple[list[list[int]], list[list[int]]]]) -> None:

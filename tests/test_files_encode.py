@@ -199,6 +199,7 @@ def test_the_live_route_exports_as_the_file_of_its_payload(payload: dict[str, An
 _SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schema" / "alert-route.schema.json").read_text())
 
 
+@pytest.mark.untraced
 @settings(max_examples=100, deadline=None)
 @given(st.one_of(v2_routes(PROPERTY_CATALOG), routes(PROPERTY_CATALOG, workspace=True)))
 def test_exported_files_pass_validate(route: Route) -> None:

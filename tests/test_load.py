@@ -315,6 +315,7 @@ def _follow_the_rules(route: dict[str, Any]) -> dict[str, Any]:
     return route
 
 
+@pytest.mark.untraced
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_route)
 def test_canonical_documents_round_trip(route: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,7 @@ def test_problems_are_located_as_with_position_maps_kept() -> None:
     assert found[0].startswith("routes/a.yaml:2:10: $.enabled: 'yes' is not a boolean")
 
 
+@pytest.mark.untraced
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(route_documents(), min_size=1, max_size=8))
 def test_plans_are_the_same_with_compact_documents(documents: list[dict[str, Any]]) -> None:

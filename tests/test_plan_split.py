@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
@@ -54,6 +55,7 @@ def _thousand() -> Plan:
     return Plan(changes=tuple(changes), in_sync=0, live_count=1000)
 
 
+@pytest.mark.untraced
 def test_a_1000_route_plan_comment_points_to_a_summary_that_holds_every_route() -> None:
     plan = _thousand()
     comment = render_plan_markdown(plan, review=REVIEW, context=CONTEXT)
@@ -78,6 +80,7 @@ def test_a_1000_route_plan_comment_points_to_a_summary_that_holds_every_route() 
         assert change.name in comment or change.name in summary
 
 
+@pytest.mark.untraced
 def test_a_summary_too_large_even_for_1_mib_points_at_the_artifact() -> None:
     plan = _thousand()
     summary = render_plan_markdown(plan, review=REVIEW, context=CONTEXT, summary=True, budget=200_000)

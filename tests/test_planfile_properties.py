@@ -87,6 +87,7 @@ def test_the_sample_file_is_accepted_and_has_many_leaves() -> None:
     assert {path[0] for path, _ in LEAVES} == set(DOC)  # every top-level key has leaves
 
 
+@pytest.mark.untraced
 def test_every_leaf_changed_to_any_other_value_is_refused() -> None:
     accepted = [
         (path, new) for path, old in LEAVES for new in other_values(old) if not refused(replaced(DOC, path, new))
@@ -94,6 +95,7 @@ def test_every_leaf_changed_to_any_other_value_is_refused() -> None:
     assert accepted == []
 
 
+@pytest.mark.untraced
 def test_every_key_removed_or_added_and_every_list_grown_or_shrunk_is_refused() -> None:
     accepted = []
     for path, node in CONTAINERS:
@@ -120,6 +122,7 @@ json_values = st.recursive(
 
 # 75 random plans of 5 routes each, one random leaf of each changed to a random value: every leaf of one plan is
 # changed exhaustively above, so this test's part is the variety of plans (each example costs a whole plan file).
+@pytest.mark.untraced
 @settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(v2_routes(), routes()), min_size=5, max_size=5), st.data())
 def test_any_leaf_of_any_plan_changed_to_any_value_is_refused(drawn: list[Route], data: st.DataObject) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -136,3 +137,10 @@ def test_the_gate_fails_below_100_percent_and_names_the_missing_lines(
     assert "reconciler/errors.py" in out.out and "Missing" in out.out
     assert gate.main(tmp_path / "absent") == 1
     assert "no coverage data at" in capsys.readouterr().err
+
+
+@pytest.mark.untraced
+def test_a_not_measured_test_runs_untraced() -> None:
+    # conftest's NOT_MEASURED lists this test: under pytest-cov, in one process or in xdist workers, its body runs with
+    # no tracer at all (a worker once kept a second coverage running, which took over when the first paused).
+    assert sys.gettrace() is None

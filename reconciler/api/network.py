@@ -16,7 +16,7 @@ import select
 import socket
 import ssl
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import httpcore
 
@@ -37,8 +37,8 @@ class _Protocol(asyncio.Protocol):
         self.waiter: asyncio.Future[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A cast, not an isinstance check: uvloop's transports implement the interface without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data

@@ -44,15 +44,11 @@ from reconciler.model import Action, Catalog, Change, Entity, FieldChange, LiveR
 from reconciler.planfile import dump_plan
 from reconciler.render.adopt import ADOPT_MARKER, MAX_TITLE, adopt_body, adopt_title
 from reconciler.render.diff import route_yaml
+from reconciler.render.drift_markdown import render_drift_markdown
 from reconciler.render.graph import render_graph
 from reconciler.render.impact import render_impact_markdown
-from reconciler.render.markdown import (
-    IMPACT_DROPPED,
-    CommentContext,
-    escape,
-    render_drift_markdown,
-    render_plan_markdown,
-)
+from reconciler.render.markdown import IMPACT_DROPPED, CommentContext, render_plan_markdown
+from reconciler.render.markup import escape
 from reconciler.render.text import render_apply_report, render_plan_json
 from reconciler.route import (
     Binding,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from reconciler.core.drift import build_drift_report
 from reconciler.files.plaintext import BIDI_CONTROLS, first_unfit, kind_of, printable
 from reconciler.model import Action, Change, LiveRouteSummary, Plan
-from reconciler.render.markdown import escape
+from reconciler.render.markup import escape
 from reconciler.render.text import render_apply_report, render_drift_text, render_plan_text
 from reconciler.run.apply import ApplyReport, Outcome, RouteOutcome
 

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.model import Action, Change, FieldChange, Plan
-from reconciler.render.markdown import GITHUB_LIMIT, SUMMARY_LIMIT, CommentContext, render_plan_markdown
+from reconciler.render.markdown import SUMMARY_LIMIT, CommentContext, render_plan_markdown
+from reconciler.render.markup import GITHUB_LIMIT
 from tests.test_render_markdown import _check_golden
 
 REVIEW = "cd" * 32

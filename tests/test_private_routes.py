@@ -15,7 +15,8 @@ from reconciler.core.drift import build_drift_report
 from reconciler.emulator import create_app
 from reconciler.emulator.serve import serve_in_thread
 from reconciler.model import Action, Change, FieldChange, Plan
-from reconciler.render.markdown import render_drift_markdown, render_plan_markdown
+from reconciler.render.drift_markdown import render_drift_markdown
+from reconciler.render.markdown import render_plan_markdown
 from reconciler.render.private import NOTE
 from reconciler.render.text import render_plan_text
 from tests.e2e_helpers import REPO, run_cli

@@ -17,15 +17,9 @@ from hypothesis import strategies as st
 from reconciler.core.drift import build_drift_report
 from reconciler.errors import Location, Problem
 from reconciler.model import Action, Change, FieldChange, LiveRouteSummary, Plan
-from reconciler.render.markdown import (
-    GITHUB_LIMIT,
-    CommentContext,
-    escape,
-    plan_marker,
-    render_drift_markdown,
-    render_plan_markdown,
-    review_from_comment,
-)
+from reconciler.render.drift_markdown import render_drift_markdown
+from reconciler.render.markdown import CommentContext, plan_marker, render_plan_markdown, review_from_comment
+from reconciler.render.markup import GITHUB_LIMIT, escape
 
 GOLDEN = Path(__file__).parent / "golden"
 REVIEW = "6b1ec09a" + "0" * 56

@@ -18,12 +18,8 @@ from reconciler.core.impact import impact_from_json
 from reconciler.errors import ConfigError
 from reconciler.planfile import MAX_PLAN_BYTES, load_plan, review_fingerprint
 from reconciler.render.impact import render_impact_markdown
-from reconciler.render.markdown import (
-    GITHUB_LIMIT,
-    PLAN_MARKER,
-    render_plan_markdown,
-    review_from_comment,
-)
+from reconciler.render.markdown import PLAN_MARKER, render_plan_markdown, review_from_comment
+from reconciler.render.markup import GITHUB_LIMIT
 
 KINDS = ("plan", "apply")
 

@@ -37,7 +37,7 @@ from reconciler.core.drift import DriftKind, DriftReport, build_drift_report, fi
 from reconciler.core.target import targets_from
 from reconciler.errors import ConfigError
 from reconciler.model import Catalog, Plan
-from reconciler.render.markdown import DRIFT_MARKER, render_drift_markdown
+from reconciler.render.drift_markdown import DRIFT_MARKER, render_drift_markdown
 from reconciler.render.text import render_drift_text
 from reconciler.run.adopt import Adopted, adopt
 

@@ -7,7 +7,7 @@ pull request, and whether the drift it proposes is still the drift there is.
 from __future__ import annotations
 
 from reconciler.core.drift import DriftEntry, DriftKind
-from reconciler.render.markdown import escape
+from reconciler.render.markup import escape
 
 ADOPT_MARKER = "<!-- reconciler:adopt"
 MAX_TITLE = 200

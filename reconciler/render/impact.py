@@ -6,7 +6,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 from reconciler.core.impact import Impact, Reroute
-from reconciler.render.markdown import escape
+from reconciler.render.markup import escape
 
 __all__ = ["headline", "render_impact_markdown", "render_impact_text"]
 

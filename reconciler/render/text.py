@@ -1,7 +1,7 @@
 """Plans and apply reports as text for a terminal, and plans as JSON.
 
 Pure: returns strings, prints nothing. Values are shown in the file format (names, not ids). The markdown PR comment
-lives in `reconciler.render.markdown`.
+lives in `reconciler.render.markdown`, the drift issue in `reconciler.render.drift_markdown`.
 """
 
 from __future__ import annotations

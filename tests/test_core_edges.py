@@ -65,9 +65,8 @@ from reconciler.route import (
     Text,
     Value,
     freeze,
-    from_json,
-    to_json,
 )
+from reconciler.route_json import from_json, to_json
 from reconciler.templates.documents import is_doc, read_doc, template_to_doc
 from reconciler.templates.grammar import TemplateError, emit, emit_variable, parse
 

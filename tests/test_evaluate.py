@@ -304,7 +304,7 @@ def test_unknown_is_never_reported_as_match_or_no_match(drawn: list[tuple[list[l
 
 
 def test_every_operation_has_table_tests_both_ways_and_is_documented() -> None:
-    from reconciler.core.evaluate import COMPARISONS, OPERATIONS
+    from reconciler.core.operators import COMPARISONS, OPERATIONS
     from reconciler.emulator.labels import OPERATIONS as ENGINE
 
     implemented = set(OPERATIONS) | set(COMPARISONS)

@@ -23,6 +23,7 @@ PURE_MODULES = [
     "errors.py",
     "model.py",
     "route.py",
+    "route_json.py",
     "wire/*.py",
     "files/validate.py",
     "files/references.py",

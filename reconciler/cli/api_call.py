@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import ApiSettings, api_options, api_settings, handle_errors, open_client, run
+from reconciler.cli.common import ApiSettings, api_settings, handle_errors, open_client, run
+from reconciler.cli.options import api_options
 from reconciler.errors import ConfigError
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

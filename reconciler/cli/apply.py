@@ -8,19 +8,12 @@ from pathlib import Path
 import click
 
 from reconciler.cli import style
-from reconciler.cli.common import (
-    EXIT_ERROR,
-    EXIT_OK,
-    ApiSettings,
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, ApiSettings, api_settings, fail, handle_errors, open_client, run
+from reconciler.cli.options import (
     api_options,
-    api_settings,
     changed_from_option,
-    fail,
-    handle_errors,
-    open_client,
     plan_options,
     routes_option,
-    run,
     safety_limits,
     schema_option,
     target_option,

@@ -10,16 +10,8 @@ from typing import Any
 import click
 
 from reconciler.cli import style
-from reconciler.cli.common import (
-    EXIT_ERROR,
-    EXIT_OK,
-    ApiSettings,
-    api_options,
-    api_settings,
-    handle_errors,
-    open_client,
-    run,
-)
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, ApiSettings, api_settings, handle_errors, open_client, run
+from reconciler.cli.options import api_options
 from reconciler.cli.output import DEFAULT_LOCK_TIMEOUT, applying, finish, progress, refuse
 from reconciler.core.outcome import ApplyReport
 from reconciler.core.plan import build_plan

@@ -12,13 +12,13 @@ from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     ApiSettings,
-    api_options,
     api_settings,
     fail,
     handle_errors,
     open_client,
     run,
 )
+from reconciler.cli.options import api_options
 from reconciler.cli.tables import print_table
 from reconciler.run.probes import (
     PURPOSES,

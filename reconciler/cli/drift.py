@@ -20,18 +20,14 @@ from reconciler.cli.common import (
     EXIT_OK,
     REPORT_FORMATS,
     ApiSettings,
-    api_options,
     api_settings,
     fail,
-    format_option,
     handle_errors,
     open_client,
-    routes_option,
     run,
-    schema_option,
-    target_option,
 )
 from reconciler.cli.github_env import default_repo, github_client
+from reconciler.cli.options import api_options, format_option, routes_option, schema_option, target_option
 from reconciler.cli.output import note_targets, progress
 from reconciler.core.drift import DriftKind, DriftReport, build_drift_report, fingerprint, report_data
 from reconciler.core.target import targets_from

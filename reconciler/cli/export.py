@@ -7,15 +7,8 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import (
-    ApiSettings,
-    api_options,
-    api_settings,
-    handle_errors,
-    open_client,
-    run,
-    target_option,
-)
+from reconciler.cli.common import ApiSettings, api_settings, handle_errors, open_client, run
+from reconciler.cli.options import api_options, target_option
 from reconciler.cli.output import progress
 from reconciler.core.target import ListSelector, targets_from
 from reconciler.errors import ConfigError

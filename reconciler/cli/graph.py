@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, format_option, handle_errors
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, handle_errors
+from reconciler.cli.options import format_option
 from reconciler.errors import InputError
 from reconciler.files.check import check_files
 from reconciler.files.load import load_schema

@@ -11,16 +11,8 @@ import click
 
 from reconciler.api import incidents as calls
 from reconciler.api.client import IncidentIO
-from reconciler.cli.common import (
-    ApiSettings,
-    api_options,
-    api_settings,
-    fail,
-    format_option,
-    handle_errors,
-    open_client,
-    run,
-)
+from reconciler.cli.common import ApiSettings, api_settings, fail, handle_errors, open_client, run
+from reconciler.cli.options import api_options, format_option
 from reconciler.cli.tables import print_table
 from reconciler.core.incidents import (
     MODES,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, format_option, handle_errors
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, handle_errors
+from reconciler.cli.options import format_option
 from reconciler.core.route_tests import CaseResult, run_case
 from reconciler.files.cases import load_cases
 from reconciler.files.check import check_files

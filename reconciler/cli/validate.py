@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from reconciler.cli import style
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, format_option, handle_errors, schema_option
+from reconciler.cli.common import EXIT_ERROR, EXIT_OK, handle_errors
+from reconciler.cli.options import format_option, schema_option
 from reconciler.files.check import check_files
 from reconciler.files.load import load_schema
 from reconciler.render.problems import FORMATS, render_problems, summary

@@ -16,7 +16,8 @@ from deepdiff import DeepDiff
 
 from reconciler.files.encode import encode
 from reconciler.model import Catalog, FieldChange
-from reconciler.route import Route, freeze, thaw, to_json
+from reconciler.route import Route, freeze, thaw
+from reconciler.route_json import to_json
 
 _MISSING = object()
 Path = tuple[str | int, ...]

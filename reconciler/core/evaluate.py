@@ -11,10 +11,11 @@ Unknown is never reported as a match or a no-match. The operations are documente
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from reconciler.core.operators import COMPARISONS, OPERATIONS, Values, items, number
 from reconciler.route import Binding, Condition, Groups, Route
 
 ATTRIBUTE_PREFIX = "alert.attributes."
@@ -137,79 +138,12 @@ def groups_hold(groups: Groups, alert: Alert) -> Verdict:
 
 # --- conditions ----------------------------------------------------------------------------------------------------
 
-Values = tuple[str, ...]
-_Op = Callable[[str | Values, Values], bool]
-
-
-def _items(value: str | Values) -> Values:
-    if isinstance(value, tuple):
-        return tuple(v for v in value if v != "")
-    return (value,) if value != "" else ()
-
-
-def _contains(value: str | Values, params: Values) -> bool:
-    if isinstance(value, tuple):
-        return any(p in value for p in params)
-    return any(p in value for p in params)  # substring of a single text value
-
-
-def _starts_with(value: str | Values, params: Values) -> bool:
-    return any(v.startswith(p) for v in _items(value) for p in params)
-
-
-def _one_of(value: str | Values, params: Values) -> bool:
-    return any(v in params for v in _items(value))
-
-
-def _is(value: str | Values, params: Values) -> bool:
-    return _items(value) == params[:1] if params else False
-
-
-def _not(op: _Op) -> _Op:
-    return lambda value, params: not op(value, params)
-
-
-def _ends_with(value: str | Values, params: Values) -> bool:
-    return any(v.endswith(p) for v in _items(value) for p in params)
-
-
-# The engine's operations (the emulator's `labels.OPERATIONS`): operation -> (test, 1 when it needs a value).
-OPERATIONS: Mapping[str, tuple[_Op, int]] = {
-    "one_of": (_one_of, 1),
-    "contains_one_of": (_one_of, 1),
-    "not_in": (_not(_one_of), 1),
-    "is": (_is, 1),
-    "is_not": (_not(_is), 1),
-    "is_set": (lambda value, _p: bool(_items(value)), 0),
-    "is_blank": (lambda value, _p: not _items(value), 0),
-    "contains": (_contains, 1),
-    "name_contains": (_contains, 1),
-    "does_not_contain": (_not(_contains), 1),
-    "starts_with": (_starts_with, 1),
-    "ends_with": (_ends_with, 1),
-    "contains_all": (lambda value, params: set(params) <= set(_items(value)), 1),
-    "contains_none": (lambda value, params: not set(params) & set(_items(value)), 1),
-}
-COMPARISONS: Mapping[str, Callable[[float, float], bool]] = {
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-}
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
 
 def _compare(condition: Condition, value: str | Values, params: Values) -> Verdict:
     """gt/gte/lt/lte on numbers; anything that is not one number against one number is unknown."""
-    items = _items(value)
-    left = _number(items[0]) if len(items) == 1 else None
-    right = _number(params[0]) if len(params) == 1 else None
+    values = items(value)
+    left = number(values[0]) if len(values) == 1 else None
+    right = number(params[0]) if len(params) == 1 else None
     if left is None or right is None:
         return Verdict(Truth.UNKNOWN, f"{describe(condition)}: compares numbers, and the value is not one number")
     if COMPARISONS[condition.operation](left, right):

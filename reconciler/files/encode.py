@@ -13,7 +13,7 @@ from reconciler.files import references as refs
 from reconciler.model import Catalog
 from reconciler.route import Binding, Condition, Destination, Escalation, Groups, Rejoin, Route, Target, Template, Text
 from reconciler.templates.documents import doc_to_template, is_doc, map_variables
-from reconciler.wire import common as wire
+from reconciler.wire import common_json as wire_json
 
 
 def _literal(catalog: Catalog, kind: str | None, literal: str) -> str | None:
@@ -35,7 +35,7 @@ def _item(catalog: Catalog, kind: str | None, value: Any) -> Any:
 
 def raw(binding: Binding, catalog: Catalog) -> dict[str, Any]:
     """A binding in the API's raw shape, attributes named."""
-    result: dict[str, Any] = refs.map_references(wire.binding_json(binding), refs.reference_names(catalog))
+    result: dict[str, Any] = refs.map_references(wire_json.binding_json(binding), refs.reference_names(catalog))
     return result
 
 
@@ -212,7 +212,7 @@ def encode(route: Route, catalog: Catalog, *, route_id: str | None = None, full:
         ]
     doc.update(groups_doc(route.groups, catalog, full=full))
     if full or route.expressions:
-        expressions = [wire.expression_json(e) for e in route.expressions]
+        expressions = [wire_json.expression_json(e) for e in route.expressions]
         named = refs.map_references(refs.written_operations(expressions, catalog), refs.reference_names(catalog))
         doc["expressions"] = named
     escalation = _escalation(route.escalation, catalog, full)

@@ -30,7 +30,8 @@ from reconciler.model import (
 from reconciler.planfile.decode import decode_json
 from reconciler.planfile.schema import schema_problem, show
 from reconciler.planfile.write import FORMAT_VERSION, plan_checksum, review_fingerprint, safe_api_url
-from reconciler.route import Route, from_json
+from reconciler.route import Route
+from reconciler.route_json import from_json
 
 # A warning as `Problem.__str__` writes it: `file[:line:col]: $.path: message`.
 _WARNING = re.compile(r"^(?P<where>.*?): (?P<path>\$.*?): (?P<message>.*)$", re.DOTALL)

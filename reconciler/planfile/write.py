@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.model import Action, Change, Plan
-from reconciler.route import to_json
+from reconciler.route_json import to_json
 
 FORMAT_VERSION = 3
 API_URL = re.compile(r"^https?://[^\s/?#@]+$")

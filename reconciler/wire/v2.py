@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.route import ON_EACH_NEW_ALERT, ON_PRIORITY_INCREASE, Escalation, Grouping, Incidents, Rejoin, Route
 from reconciler.wire import common as c
+from reconciler.wire import common_json as cj
 
 
 def decode(data: Any) -> Route:
@@ -67,23 +68,23 @@ def encode(route: Route) -> dict[str, Any]:
     """The create payload (add `version` for an update). Call `refusal` first: this writes what v2 can hold."""
     grouping, rejoin = route.grouping, route.escalation.rejoin
     payload: dict[str, Any] = {
-        **c.shared_json(route),
-        "channel_config": [c.destination_json(d, v3=False) for d in route.destinations],
+        **cj.shared_json(route),
+        "channel_config": [cj.destination_json(d, v3=False) for d in route.destinations],
         "escalation_config": {
             "auto_cancel_escalations": route.escalation.auto_cancel,
-            "escalation_targets": [c.escalation_target_json(t) for t in route.escalation.targets],
+            "escalation_targets": [cj.escalation_target_json(t) for t in route.escalation.targets],
         },
         "incident_config": {
             "enabled": route.incidents.enabled,
             "auto_decline_enabled": route.incidents.auto_decline,
             "auto_relate_grouped_alerts": rejoin is not None and rejoin.mode == ON_PRIORITY_INCREASE,
-            "condition_groups": c.groups_json(route.incidents.groups),
+            "condition_groups": cj.groups_json(route.incidents.groups),
             "defer_time_seconds": rejoin.grace_period_seconds if rejoin is not None else 0,
             "grouping_keys": [{"reference": key} for key in grouping.keys],
             "grouping_window_seconds": grouping.window_seconds or 0,
         },
-        "incident_template": c.template_json(route.incidents.template, v3=False),
+        "incident_template": cj.template_json(route.incidents.template, v3=False),
     }
     if route.message_template is not None:
-        payload["message_template"] = c.binding_json(route.message_template)
+        payload["message_template"] = cj.binding_json(route.message_template)
     return payload

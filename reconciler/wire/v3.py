@@ -11,6 +11,7 @@ from typing import Any
 
 from reconciler.route import ON_EACH_NEW_ALERT, Escalation, Grouping, Incidents, Rejoin, Route, Template
 from reconciler.wire import common as c
+from reconciler.wire import common_json as cj
 
 
 def decode(data: Any) -> Route:
@@ -68,7 +69,7 @@ def encode(route: Route) -> dict[str, Any]:
         grouping["window_type"] = route.grouping.window_type or "rolling"
     escalation: dict[str, Any] = {
         "auto_cancel_escalations": route.escalation.auto_cancel,
-        "escalation_targets": [c.escalation_target_json(t) for t in route.escalation.targets],
+        "escalation_targets": [cj.escalation_target_json(t) for t in route.escalation.targets],
     }
     rejoin = route.escalation.rejoin
     if rejoin is not None:
@@ -78,13 +79,13 @@ def encode(route: Route) -> dict[str, Any]:
     incidents: dict[str, Any] = {"enabled": route.incidents.enabled}
     if route.incidents.enabled:
         incidents["auto_decline_enabled"] = route.incidents.auto_decline
-        incidents["condition_groups"] = c.groups_json(route.incidents.groups)
-        incidents["template"] = c.template_json(route.incidents.template, v3=True)
-    messages: dict[str, Any] = {"destinations": [c.destination_json(d, v3=True) for d in route.destinations]}
+        incidents["condition_groups"] = cj.groups_json(route.incidents.groups)
+        incidents["template"] = cj.template_json(route.incidents.template, v3=True)
+    messages: dict[str, Any] = {"destinations": [cj.destination_json(d, v3=True) for d in route.destinations]}
     if route.message_template is not None:
-        messages["template"] = c.binding_json(route.message_template)
+        messages["template"] = cj.binding_json(route.message_template)
     return {
-        **c.shared_json(route),
+        **cj.shared_json(route),
         "grouping_config": {"default": grouping},
         "escalation_config": escalation,
         "incident_config": incidents,

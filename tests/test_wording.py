@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from reconciler.api.core import _messages
+from reconciler.api.errors import error_messages
 from reconciler.cli import main
 from reconciler.core.incidents import existed_before
 from reconciler.core.outcome import ApplyReport, Outcome, RouteOutcome
@@ -71,9 +71,9 @@ def test_repeated_api_error_messages_name_their_fields_once_each() -> None:
         {"message": "must be a string", "source": {"field": "summary"}},
         {"message": "must be a string", "source": {"field": "summary"}},
     ]
-    assert _messages(errors) == ["name: must be a string", "summary: must be a string"]
-    assert _messages([{"message": "must be a string", "source": {"field": "name"}}]) == ["must be a string"]
-    assert _messages([{"message": "gone"}, {"message": "gone"}]) == ["gone"]
+    assert error_messages(errors) == ["name: must be a string", "summary: must be a string"]
+    assert error_messages([{"message": "must be a string", "source": {"field": "name"}}]) == ["must be a string"]
+    assert error_messages([{"message": "gone"}, {"message": "gone"}]) == ["gone"]
 
 
 def test_apply_counts_one_write_in_the_singular() -> None:

@@ -12,7 +12,8 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-from reconciler.api.core import ApiCore, expect, segment
+from reconciler.api.core import ApiCore, segment
+from reconciler.api.errors import expect
 from reconciler.errors import Forbidden, NotFound
 
 AUTO = "auto"

@@ -26,6 +26,8 @@ from reconciler.api.errors import (
     ServerError,
     TransportFailure,
     describe,
+    error_messages,
+    expect,
 )
 from reconciler.api.pacing import Pacer
 from reconciler.api.retry import RetryPolicy, parse_retry_after, should_retry
@@ -228,7 +230,7 @@ class ApiCore:
         first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
         source = first.get("source")
         field = source.get("field") if isinstance(source, dict) else None
-        messages = _messages(errors)
+        messages = error_messages(errors)
         request_id = body.get("request_id") if isinstance(body, dict) else None
         retry_after = None
         if response.status_code == 429:
@@ -289,26 +291,6 @@ class ApiCore:
         ]
 
 
-def expect(body: Any, key: str, method: str, path: str) -> Any:
-    """`body[key]`, or a clear error when incident.io answered with something else."""
-    if not isinstance(body, dict) or key not in body:
-        raise ApiError(f"incident.io answered {method} {path} without '{key}'", method=method, path=path)
-    return body[key]
-
-
 def segment(value: str) -> str:
     """An id as one URL path segment (no `/` or `..` can leave it)."""
     return quote(value, safe="")
-
-
-def _messages(errors: Any) -> list[str]:
-    """The API's error messages, each once; with several, each names its field (`name: must be a string`)."""
-    found: list[tuple[str | None, str]] = []
-    for error in errors if isinstance(errors, list) else []:
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            source = error.get("source")
-            field = source.get("field") if isinstance(source, dict) else None
-            found.append((field if isinstance(field, str) else None, error["message"]))
-    if len(found) > 1:
-        return list(dict.fromkeys(f"{field}: {message}" if field else message for field, message in found))
-    return [message for _, message in found]

@@ -22,6 +22,8 @@ been committed: apply must re-read before deciding whether to retry it, never bl
 
 from __future__ import annotations
 
+from typing import Any
+
 from reconciler.errors import (
     SAFE_METHODS,
     ApiError,
@@ -49,6 +51,8 @@ __all__ = [
     "ValidationFailed",
     "VersionConflict",
     "describe",
+    "error_messages",
+    "expect",
 ]
 
 STATUS_PAGE = "https://status.incident.io"
@@ -101,3 +105,23 @@ def describe(
     if isinstance(error, RateLimited):
         error.retry_after = retry_after
     return error
+
+
+def expect(body: Any, key: str, method: str, path: str) -> Any:
+    """`body[key]`, or a clear error when incident.io answered with something else."""
+    if not isinstance(body, dict) or key not in body:
+        raise ApiError(f"incident.io answered {method} {path} without '{key}'", method=method, path=path)
+    return body[key]
+
+
+def error_messages(errors: Any) -> list[str]:
+    """The API's error messages, each once; with several, each names its field (`name: must be a string`)."""
+    found: list[tuple[str | None, str]] = []
+    for error in errors if isinstance(errors, list) else []:
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            source = error.get("source")
+            field = source.get("field") if isinstance(source, dict) else None
+            found.append((field if isinstance(field, str) else None, error["message"]))
+    if len(found) > 1:
+        return list(dict.fromkeys(f"{field}: {message}" if field else message for field, message in found))
+    return [message for _, message in found]

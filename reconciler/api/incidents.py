@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.api.client import IncidentIO
-from reconciler.api.core import expect, segment
+from reconciler.api.core import segment
+from reconciler.api.errors import expect
 from reconciler.api.tasks import gather_all
 from reconciler.core.incidents import create_payload, drift_idempotency_key, incident_path_id, resolve_names
 

@@ -1,5 +1,6 @@
 """Colour at a terminal, none elsewhere: exact bytes in a pty (pexpect), with NO_COLOR, with --no-color, and in a
-pipe; and the colour of each part of a plan (creates green, updates yellow, deletes red, locations dim)."""
+pipe; and the colour of each part of a plan (creates green, updates yellow, deletes red, locations dim), of an apply
+report and of a drift report."""
 
 from __future__ import annotations
 
@@ -192,4 +193,59 @@ def test_each_outcome_of_an_apply_report_has_its_colour(monkeypatch: pytest.Monk
         "\x1b[31mAborted: the key was refused\x1b[0m\n"
         "\x1b[31mRefused: stale\x1b[0m\n"
         "Applied: 1 created, 1 updated, 1 deleted, 1 already applied, 1 conflict, 1 failed (4 writes).\n"
+    )
+
+
+def test_each_kind_of_drift_has_its_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    report = (
+        "Changed in the dashboard: merge the adopt pull request or re-apply git\n"
+        "  ~ Production Warnings (01J8, v5): alert_sources[0].conditions[0].values\n"
+        "Unmanaged: add a file or delete it\n"
+        "  ? Ad hoc (01J9, v1): unmanaged live route (no file declares it)\n"
+        "Missing: apply to create it\n"
+        "  - Payments (routes/payments.yaml): missing from live\n"
+        "Drift: 3 routes; 2 in sync.\n"
+    )
+    style.echo(report, nl=False, drift=True)
+    assert terminal.getvalue() == (
+        "\x1b[1mChanged in the dashboard: merge the adopt pull request or re-apply git\x1b[0m\n"
+        "\x1b[33m  ~ Production Warnings (01J8, v5): alert_sources[0].conditions[0].values\x1b[0m\n"
+        "\x1b[1mUnmanaged: add a file or delete it\x1b[0m\n"
+        "\x1b[36m  ? Ad hoc (01J9, v1): unmanaged live route (no file declares it)\x1b[0m\n"
+        "\x1b[1mMissing: apply to create it\x1b[0m\n"
+        "\x1b[31m  - Payments (routes/payments.yaml): missing from live\x1b[0m\n"
+        "\x1b[1;33mDrift: 3 routes; 2 in sync.\x1b[0m\n"
+    )
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    style.echo("No drift: 6 routes match git.\n", nl=False, drift=True)
+    assert terminal.getvalue() == "\x1b[32mNo drift: 6 routes match git.\x1b[0m\n"
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", pipe)
+    style.echo(report, nl=False, drift=True)
+    assert pipe.getvalue() == report  # a pipe gets the rendered text byte for byte
+
+
+def test_drift_at_a_terminal_colours_its_report(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "routes", tmp_path / "routes")
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "INCIDENT_IO_API_KEY")}
+    child = pexpect.spawn(
+        RECONCILER,
+        ["drift", "--emulator"],
+        cwd=str(tmp_path),
+        env={**base, "TERM": "xterm", "COLUMNS": "100"},
+        encoding="utf-8",
+    )
+    output = str(child.read())
+    child.close()
+    assert child.exitstatus == 2  # drift found
+    assert len(BAR.findall(output)) == 1  # reading live routes
+    assert BAR.sub("", output) == (
+        "\x1b[1mDiffers from git: adopt the live change into git, or apply git to undo it\x1b[0m\r\n"
+        "\x1b[33m  ~ Production Warnings (01JQ3ZROUTE000000000000002, v4): alert_sources[0].conditions[0].values"
+        "\x1b[0m\r\n"
+        "\x1b[1;33mDrift: 1 differ from git, 0 unmanaged, 0 missing from live; 5 in sync.\x1b[0m\r\n"
     )

@@ -14,6 +14,7 @@ import click
 
 from reconciler.api.github import sync_issue
 from reconciler.api.tasks import gather_all
+from reconciler.cli import style
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -218,7 +219,7 @@ def drift(
     elif fmt == "markdown":
         click.echo(render_drift_markdown(report), nl=False)
     else:
-        click.echo(render_drift_text(report), nl=False)
+        style.echo(render_drift_text(report), nl=False, drift=True)
     if github_issue:
         action, number = run(_sync_issue(report, issue_repo, label))
         if action == "unchanged":

@@ -1,4 +1,5 @@
-"""Colour for people at a terminal: creates green, updates yellow, deletes red, errors red, located paths dim.
+"""Colour for people at a terminal: creates green, updates yellow, deletes red, errors red, located paths dim; in a
+drift report, changed routes yellow, unmanaged ones cyan, missing ones red.
 
 Colour is added to text that the renderers made plain, line by line, and only when the stream is a terminal, NO_COLOR
 is unset (https://no-color.org: any non-empty value) and `--no-color` was not given; otherwise the text is written
@@ -112,20 +113,46 @@ def _report_text(text: str) -> Text:
     return out
 
 
-def echo(text: str, *, err: bool = False, nl: bool = True, plan: bool = False, report: bool = False) -> None:
+# A drift report's route lines (render/text.py's render_drift_text): two spaces, then the kind's sign.
+_DRIFT_STYLE = {"~": "yellow", "?": "cyan", "-": "red"}
+
+
+def _drift_text(text: str) -> Text:
+    """A drift report: each kind's heading bold, its routes in the kind's colour, the summary line bold yellow."""
+    out = Text()
+    for line in text.splitlines(keepends=True):
+        body, end = line.rstrip("\n"), line[len(line.rstrip("\n")) :]
+        if body.startswith("No drift:"):
+            out.append(body, style="green")
+        elif body.startswith("Drift:"):
+            out.append(body, style="bold yellow")
+        elif body.startswith("  ") and body[2:3] in _DRIFT_STYLE:
+            out.append(body, style=_DRIFT_STYLE[body[2:3]])
+        elif body and not body.startswith(" "):
+            out.append(body, style="bold")
+        else:
+            out.append(body)
+        out.append(end)
+    return out
+
+
+def echo(
+    text: str, *, err: bool = False, nl: bool = True, plan: bool = False, report: bool = False, drift: bool = False
+) -> None:
     """Write `text` like click.echo; coloured when `use_color` says so (`plan`: text is a rendered plan, `report`: an
-    apply report)."""
+    apply report, `drift`: a drift report)."""
     stream = sys.stderr if err else sys.stdout
     if not use_color(stream):
         click.echo(text, err=err, nl=nl)
         return
     if nl:
         text += "\n"
-    if plan or report:
-        styled = _plan_text(text) if plan else _report_text(text)
+    whole = plan or report or drift
+    if whole:
+        styled = _plan_text(text) if plan else _report_text(text) if report else _drift_text(text)
     else:
         styled = Text().join(_line(part) + Text("\n") for part in text.split("\n")[:-1])
-    if not (plan or report) and not text.endswith("\n"):
+    if not whole and not text.endswith("\n"):
         styled.append_text(_line(text.split("\n")[-1]))
     console = Console(file=stream, force_terminal=True, color_system="standard", soft_wrap=True, highlight=False)
     console.print(styled, end="")

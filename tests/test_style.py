@@ -144,20 +144,22 @@ APPLY_COLOURED = (
 BAR = re.compile(r"\x1b\[\?25l.*?\x1b\[\?25h\r\x1b\[1A\x1b\[2K", re.DOTALL)
 
 
-def _apply_in_pty(cwd: Path, **env: str) -> str:
+def _command_in_pty(cwd: Path, args: list[str], *, status: int, bars: int, **env: str) -> str:
+    """`reconciler ARGS` in a pty without an API key (the emulator's own); its output with the progress bars removed."""
     base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "INCIDENT_IO_API_KEY")}
     child = pexpect.spawn(
-        RECONCILER,
-        ["apply", "--emulator", "--auto-approve"],
-        cwd=str(cwd),
-        env={**base, "TERM": "xterm", "COLUMNS": "100", **env},
-        encoding="utf-8",
+        RECONCILER, args, cwd=str(cwd), env={**base, "TERM": "xterm", "COLUMNS": "100", **env}, encoding="utf-8"
     )
     output = str(child.read())
     child.close()
-    assert child.exitstatus == 0, output
-    assert len(BAR.findall(output)) == 2  # reading live routes, applying the change
+    assert child.exitstatus == status, output
+    assert len(BAR.findall(output)) == bars
     return BAR.sub("", output)
+
+
+def _apply_in_pty(cwd: Path, **env: str) -> str:
+    # Two bars: reading live routes, applying the change.
+    return _command_in_pty(cwd, ["apply", "--emulator", "--auto-approve"], status=0, bars=2, **env)
 
 
 def test_apply_at_a_terminal_colours_its_plan_and_report(tmp_path: Path) -> None:
@@ -231,19 +233,8 @@ def test_each_kind_of_drift_has_its_colour(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_drift_at_a_terminal_colours_its_report(tmp_path: Path) -> None:
     shutil.copytree(REPO / "routes", tmp_path / "routes")
-    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "INCIDENT_IO_API_KEY")}
-    child = pexpect.spawn(
-        RECONCILER,
-        ["drift", "--emulator"],
-        cwd=str(tmp_path),
-        env={**base, "TERM": "xterm", "COLUMNS": "100"},
-        encoding="utf-8",
-    )
-    output = str(child.read())
-    child.close()
-    assert child.exitstatus == 2  # drift found
-    assert len(BAR.findall(output)) == 1  # reading live routes
-    assert BAR.sub("", output) == (
+    output = _command_in_pty(tmp_path, ["drift", "--emulator"], status=2, bars=1)  # 2: drift found; bar: reading
+    assert output == (
         "\x1b[1mDiffers from git: adopt the live change into git, or apply git to undo it\x1b[0m\r\n"
         "\x1b[33m  ~ Production Warnings (01JQ3ZROUTE000000000000002, v4): alert_sources[0].conditions[0].values"
         "\x1b[0m\r\n"
